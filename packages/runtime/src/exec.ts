@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { KubelineError } from './errors.js';
+import { addSecret, createLogger, mask } from './log.js';
+
+export interface ExecOptions {
+  cwd?: string;
+  /** Added to (not replacing) the current environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, then closed. */
+  input?: string | Buffer;
+  timeoutMs?: number;
+  /** Extra values to mask in everything this call prints or returns in errors. */
+  secrets?: string[];
+  /** Do not echo the child's output to the log (it is still captured). */
+  silent?: boolean;
+  /** Return a non-zero exit instead of throwing. */
+  allowFailure?: boolean;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** A tool that ran and failed: the message says which, the details carry its stderr tail. */
+export class ToolError extends KubelineError {
+  constructor(
+    readonly tool: string,
+    readonly code: number | null,
+    readonly stderr: string,
+    reason: string,
+  ) {
+    const tail = mask(stderr).trimEnd().split('\n').slice(-20);
+    super(`${tool} ${reason}`, tail[0] === '' ? [] : tail);
+  }
+}
+
+const STDERR_TAIL_BYTES = 64 * 1024;
+
+/**
+ * The one way kubeline runs a tool: an argv array (never a shell), output streamed line by line
+ * through the masking logger and captured, a timeout that kills the whole process group.
+ */
+export async function exec(command: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  for (const s of opts.secrets ?? []) addSecret(s);
+  const logger = createLogger();
+  const tool = path.basename(command);
+  const started = Date.now();
+  if (!opts.silent) logger.info(`[command]${command} ${args.map(quoteForLog).join(' ')}`);
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    shell: false,
+  });
+  let stdout = '';
+  let stderr = '';
+  const echo = (chunkText: string, pending: { rest: string }) => {
+    if (opts.silent) return;
+    const lines = (pending.rest + chunkText).split('\n');
+    pending.rest = lines.pop() ?? '';
+    for (const l of lines) logger.info(l);
+  };
+  const outPending = { rest: '' };
+  const errPending = { rest: '' };
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    echo(d, outPending);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr = (stderr + d).slice(-STDERR_TAIL_BYTES);
+    echo(d, errPending);
+  });
+  child.stdin.on('error', () => {}); // a child that exits before reading its stdin is not our error
+  child.stdin.end(opts.input ?? '');
+
+  let timedOut = false;
+  const timer =
+    opts.timeoutMs && opts.timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          killGroup(child.pid, 'SIGTERM');
+          setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000).unref();
+        }, opts.timeoutMs)
+      : undefined;
+
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') reject(new ToolError(tool, null, '', `was not found (${command})`));
+      else reject(err);
+    });
+    child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : null)));
+  });
+  if (timer) clearTimeout(timer);
+  for (const p of [outPending, errPending]) if (p.rest && !opts.silent) logger.info(p.rest);
+  const result = { code: code ?? 1, stdout, stderr, durationMs: Date.now() - started };
+  if (timedOut) throw new ToolError(tool, code, stderr, `timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`);
+  if (result.code !== 0 && !opts.allowFailure) throw new ToolError(tool, code, stderr, `failed with exit code ${result.code}`);
+  return result;
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Only for display: the command is never run through a shell. */
+function quoteForLog(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,132 @@
+import { InputError, UserError } from './errors.js';
+import { parseDuration } from './duration.js';
+import { addSecret } from './log.js';
+import type { ActionMeta } from './action-meta.js';
+
+/** Turns the raw text of one input into a typed value, or throws an InputError. */
+export interface InputParser<T> {
+  parse(raw: string, name: string): T;
+  /** What the value looks like, for `--help` and docs. */
+  readonly type: string;
+  /** Values that must be masked in every log. */
+  readonly secret?: boolean;
+}
+
+const TRUE = ['true', 'yes', 'on', '1'];
+const FALSE = ['false', 'no', 'off', '0'];
+
+function parser<T>(type: string, parse: (raw: string, name: string) => T, secret = false): InputParser<T> {
+  return { type, parse, secret };
+}
+
+/** Splits on newlines or commas; blank items and `#` comment lines are dropped. */
+export function splitList(raw: string): string[] {
+  return raw
+    .split(/\r?\n|,/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.startsWith('#'));
+}
+
+export const input = {
+  string: (opts: { pattern?: RegExp; allowed?: string } = {}) =>
+    parser<string>('string', (raw, name) => {
+      const v = raw.trim();
+      if (opts.pattern && v !== '' && !opts.pattern.test(v))
+        throw new InputError(name, v, opts.allowed ?? `it must match ${opts.pattern}`);
+      return v;
+    }),
+  /** Kept verbatim (no trimming): YAML documents, scripts, certificates. */
+  multiline: () => parser<string>('multiline text', (raw) => raw),
+  secret: () => parser<string>('secret', (raw) => raw.trim(), true),
+  boolean: () =>
+    parser<boolean>('boolean', (raw, name) => {
+      const v = raw.trim().toLowerCase();
+      if (TRUE.includes(v)) return true;
+      if (FALSE.includes(v)) return false;
+      throw new InputError(name, raw, 'allowed: true or false');
+    }),
+  number: (opts: { min?: number; max?: number; integer?: boolean } = {}) =>
+    parser<number | undefined>('number', (raw, name) => {
+      const v = raw.trim();
+      if (v === '') return undefined;
+      const n = Number(v);
+      const range = `${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}`;
+      if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) throw new InputError(name, v, `allowed: ${range}`);
+      if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
+        throw new InputError(name, v, `allowed: ${range}`);
+      return n;
+    }),
+  list: () => parser<string[]>('list (newline or comma separated)', (raw) => splitList(raw)),
+  /** Durations like `90s`, `5m`, `1h`; returned in milliseconds. */
+  duration: (opts: { min?: number; max?: number } = {}) =>
+    parser<number | undefined>('duration (e.g. 90s, 5m)', (raw, name) => {
+      const v = raw.trim();
+      if (v === '') return undefined;
+      const ms = parseDuration(v);
+      if (Number.isNaN(ms) || (opts.min !== undefined && ms < opts.min) || (opts.max !== undefined && ms > opts.max))
+        throw new InputError(name, v, 'allowed: a duration such as 90s, 5m or 1h30m');
+      return ms;
+    }),
+  enum: <const T extends string>(options: readonly T[]) =>
+    parser<T>(options.join(' | '), (raw, name) => {
+      const v = raw.trim();
+      if (!(options as readonly string[]).includes(v)) throw new InputError(name, v, `allowed: ${options.join(', ')}`);
+      return v as T;
+    }),
+  json: <T = unknown>() =>
+    parser<T | undefined>('JSON', (raw, name) => {
+      const v = raw.trim();
+      if (v === '') return undefined;
+      try {
+        return JSON.parse(v) as T;
+      } catch (e) {
+        throw new InputError(name, v.length > 80 ? `${v.slice(0, 77)}...` : v, `it must be JSON (${(e as Error).message})`);
+      }
+    }),
+  url: (opts: { protocols?: string[] } = {}) =>
+    parser<URL | undefined>('URL', (raw, name) => {
+      const v = raw.trim();
+      if (v === '') return undefined;
+      const protocols = opts.protocols ?? ['http:', 'https:'];
+      let u: URL;
+      try {
+        u = new URL(v);
+      } catch {
+        throw new InputError(name, v, `it must be an absolute URL (${protocols.map((p) => p.slice(0, -1)).join(' or ')})`);
+      }
+      if (!protocols.includes(u.protocol))
+        throw new InputError(name, v, `allowed schemes: ${protocols.map((p) => p.slice(0, -1)).join(', ')}`);
+      return u;
+    }),
+};
+
+export type InputSpec<Name extends string> = { [K in Name]: InputParser<unknown> };
+export type InputValues<S> = { [K in keyof S]: S[K] extends InputParser<infer T> ? T : never };
+
+/**
+ * Where an input's raw text comes from. GitHub sets `INPUT_<NAME>` keeping dashes; GitLab and
+ * shells cannot name variables with dashes, so `INPUT_<NAME_WITH_UNDERSCORES>` is read too.
+ */
+export function rawInput(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const upper = name.replace(/ /g, '_').toUpperCase();
+  return env[`INPUT_${upper}`] ?? env[`INPUT_${upper.replace(/-/g, '_')}`];
+}
+
+/** Reads and validates every input an action declares, applying action.yml defaults off GitHub. */
+export function readInputs<S extends InputSpec<string>>(
+  meta: ActionMeta,
+  spec: S,
+  env: NodeJS.ProcessEnv = process.env,
+): InputValues<S> {
+  const values: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(spec)) {
+    const decl = meta.inputs[name];
+    if (!decl) throw new Error(`bug: input ${name} is parsed but not declared in ${meta.name}/action.yml`);
+    const given = rawInput(name, env);
+    const raw = given === undefined || given === '' ? (decl.default ?? '') : given;
+    if (decl.required && raw.trim() === '') throw new UserError(`input "${name}" is required: ${decl.description}`);
+    if (p.secret) addSecret(raw.trim());
+    values[name] = p.parse(raw, name);
+  }
+  return values as InputValues<S>;
+}

@@ -1,0 +1,31 @@
+import os from 'node:os';
+import path from 'node:path';
+
+export type PlatformName = 'github' | 'gitlab' | 'cli';
+
+/** Where the action runs decides how outputs, summaries, secrets and state are handled. */
+export function detectPlatform(env: NodeJS.ProcessEnv = process.env): PlatformName {
+  const forced = env.KUBELINE_PLATFORM;
+  if (forced === 'github' || forced === 'gitlab' || forced === 'cli') return forced;
+  if (env.GITHUB_ACTIONS === 'true') return 'github';
+  if (env.GITLAB_CI === 'true') return 'gitlab';
+  return 'cli';
+}
+
+/** A temp dir private to this job: RUNNER_TEMP on GitHub, else one under the OS temp dir. */
+export function runnerTemp(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RUNNER_TEMP || path.join(os.tmpdir(), 'kubeline');
+}
+
+/** The tool cache: RUNNER_TOOL_CACHE on GitHub, else a per-user cache that survives between runs. */
+export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.RUNNER_TOOL_CACHE) return env.RUNNER_TOOL_CACHE;
+  const base = env.KUBELINE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kubeline');
+  return path.join(base, 'tool-cache');
+}
+
+/** @actions/tool-cache reads these two variables; outside GitHub we point them at our own dirs. */
+export function prepareRunnerDirs(env: NodeJS.ProcessEnv = process.env): void {
+  env.RUNNER_TEMP ||= runnerTemp(env);
+  env.RUNNER_TOOL_CACHE ||= toolCacheDir(env);
+}

@@ -1,0 +1,78 @@
+// Writes what is derived from each action.yml: src/action.generated.ts (typed metadata the runtime
+// reads) and the input/output tables in the action's README. `--check` fails when they drift.
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadActionYaml, type ActionMeta } from '../packages/runtime/src/action-meta.js';
+import { ROOT, actionNames } from './actions.js';
+
+const BEGIN = '<!-- kubeline:generated:begin -->';
+const END = '<!-- kubeline:generated:end -->';
+
+export function generatedSource(meta: ActionMeta): string {
+  return [
+    '// Generated from action.yml by `npm run gen`; do not edit.',
+    `export const action = ${JSON.stringify(meta, null, 2)} as const;`,
+    '',
+    'export type InputName = keyof typeof action.inputs;',
+    'export type OutputName = keyof typeof action.outputs;',
+    '',
+  ].join('\n');
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+
+export function readmeTables(meta: ActionMeta): string {
+  const inputs = Object.entries(meta.inputs).map(
+    ([k, v]) => `| \`${k}\` | ${v.required ? 'yes' : 'no'} | ${v.default ? `\`${v.default}\`` : ''} | ${cell(v.description)} |`,
+  );
+  const outputs = Object.entries(meta.outputs).map(([k, v]) => `| \`${k}\` | ${cell(v.description)} |`);
+  return [
+    BEGIN,
+    '### Inputs',
+    '',
+    '| name | required | default | description |',
+    '| --- | --- | --- | --- |',
+    ...inputs,
+    '',
+    '### Outputs',
+    '',
+    '| name | description |',
+    '| --- | --- |',
+    ...outputs,
+    END,
+  ].join('\n');
+}
+
+function withTables(readme: string, tables: string): string {
+  const a = readme.indexOf(BEGIN);
+  const b = readme.indexOf(END);
+  if (a < 0 || b < 0) return `${readme.trimEnd()}\n\n${tables}\n`;
+  return readme.slice(0, a) + tables + readme.slice(b + END.length);
+}
+
+export function expectedFiles(name: string): Record<string, string> {
+  const dir = path.join(ROOT, 'actions', name);
+  const meta = loadActionYaml(path.join(dir, 'action.yml'), name);
+  const readmePath = path.join(dir, 'README.md');
+  const readme = fs.existsSync(readmePath) ? fs.readFileSync(readmePath, 'utf8') : `# ${name}\n\n${meta.description}\n`;
+  return {
+    [path.join(dir, 'src', 'action.generated.ts')]: generatedSource(meta),
+    [readmePath]: withTables(readme, readmeTables(meta)),
+  };
+}
+
+function main(check: boolean): number {
+  const stale: string[] = [];
+  for (const name of actionNames()) {
+    for (const [file, text] of Object.entries(expectedFiles(name))) {
+      const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+      if (current === text) continue;
+      if (check) stale.push(path.relative(ROOT, file));
+      else fs.writeFileSync(file, text);
+    }
+  }
+  if (stale.length) console.error(`generated files are stale (run npm run gen): ${stale.join(', ')}`);
+  return stale.length ? 1 : 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exit(main(process.argv.includes('--check')));

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Node 24 from node_modules (jest itself may run on it too, but child scripts must). */
+export const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
+const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a real process with a clean environment plus `env`, capturing everything it prints. */
+export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+    const child = spawn(cmd, args, { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** Runs a TypeScript file through tsx on Node 24. */
+export function runTs(file: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Ran> {
+  return runProcess(NODE, [TSX, file, ...args], env);
+}
+
+/** Runs an action's committed bundle exactly as a runner would. */
+export function runBundle(action: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return runProcess(NODE, [path.join(ROOT, 'actions', action, 'dist', 'index.js')], env);
+}

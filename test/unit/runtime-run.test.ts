@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runTs } from '../support/processes.js';
+
+const PROBE = path.join(import.meta.dirname, 'fixtures', 'probe-action.ts');
+const SECRET = 'hunter2-Xq9-planted-secret';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-run-'));
+}
+
+describe('run() on the CLI platform', () => {
+  it('prints outputs as one JSON document on stdout and logs on stderr', async () => {
+    const dir = tmp();
+    const r = await runTs(PROBE, { INPUT_COUNT: '5', RUNNER_TEMP: dir, INPUT_PAYLOAD: '{"a":1}' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      greeting: 'hello 5',
+      data: '{"count":5,"payload":{"a":1}}',
+      multi: 'line one\nline two',
+    });
+    expect(r.stderr).toContain('summary: ');
+    const summary = fs.readFileSync(path.join(dir, 'kubeline-probe-summary.md'), 'utf8');
+    expect(summary).toContain('| count | 5 |');
+  });
+
+  it('a user error is one line, exit 1, no stack trace', async () => {
+    const r = await runTs(PROBE, { PROBE_MODE: 'user-error', RUNNER_TEMP: tmp() });
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toEqual(['error: probe: the thing named 3 is wrong']);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an invalid input names the input, the value and what is allowed', async () => {
+    const r = await runTs(PROBE, { INPUT_COUNT: '2.5', RUNNER_TEMP: tmp() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: probe: input "count": "2.5" is not valid; allowed: an integer ≥ 1');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bug keeps its stack trace and says it is a bug', async () => {
+    const r = await runTs(PROBE, { PROBE_MODE: 'bug', RUNNER_TEMP: tmp() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unexpected error, please report it as a kubeline bug');
+    expect(r.stderr).toMatch(/\n\s+at .*probe-action/);
+  });
+
+  it('the post phase sees state saved by main', async () => {
+    const dir = tmp();
+    expect((await runTs(PROBE, { RUNNER_TEMP: dir, INPUT_COUNT: '7' })).code).toBe(0);
+    const post = await runTs(PROBE, { RUNNER_TEMP: dir, KUBELINE_PHASE: 'post' });
+    expect(post.code).toBe(0);
+    expect(post.stderr).toContain('post saw count=7');
+  });
+});
+
+describe('run() on GitHub', () => {
+  it('writes GITHUB_OUTPUT, the step summary, and runs post via saved state', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'output');
+    const summary = path.join(dir, 'summary.md');
+    const state = path.join(dir, 'state');
+    for (const f of [out, summary, state]) fs.writeFileSync(f, '');
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: summary, GITHUB_STATE: state, RUNNER_TEMP: dir };
+    const r = await runTs(PROBE, { ...env, 'INPUT_COUNT': '4' });
+    expect(r.code).toBe(0);
+    const outputs = fs.readFileSync(out, 'utf8');
+    expect(outputs).toMatch(/^greeting<<ghadelimiter_[\w-]+\nhello 4\nghadelimiter_/m);
+    expect(outputs).toMatch(/^multi<<(ghadelimiter_[\w-]+)\nline one\nline two\n\1$/m);
+    expect(fs.readFileSync(summary, 'utf8')).toContain('## probe');
+    const saved = fs.readFileSync(state, 'utf8');
+    expect(saved).toContain('isPost');
+    // The runner turns GITHUB_STATE lines into STATE_* variables for the post step.
+    const post = await runTs(PROBE, { ...env, STATE_isPost: 'true', STATE_seen: 'count=4' });
+    expect(post.stdout).toContain('post saw count=4');
+  });
+
+  it('a user error becomes one ::error:: annotation', async () => {
+    const r = await runTs(PROBE, { GITHUB_ACTIONS: 'true', PROBE_MODE: 'user-error', RUNNER_TEMP: tmp() });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::error'))).toEqual(['::error::probe: the thing named 3 is wrong']);
+  });
+});
+
+describe('run() on GitLab', () => {
+  it('writes a dotenv report with valid keys and JSON values in files', async () => {
+    const dir = tmp();
+    const dotenv = path.join(dir, 'out.env');
+    const r = await runTs(PROBE, { GITLAB_CI: 'true', KUBELINE_DOTENV: dotenv, CI_PROJECT_DIR: dir, INPUT_COUNT: '6' });
+    expect(r.code).toBe(0);
+    const lines = fs.readFileSync(dotenv, 'utf8').trimEnd().split('\n');
+    for (const l of lines) expect(l).toMatch(/^[A-Za-z0-9_]+=[^\n]*$/);
+    const kv = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(kv.PROBE_GREETING).toBe('hello 6');
+    expect(JSON.parse(fs.readFileSync(kv.PROBE_DATA!, 'utf8'))).toEqual({ count: 6, payload: null });
+    expect(fs.readFileSync(kv.PROBE_MULTI!, 'utf8')).toBe('line one\nline two');
+    expect(fs.existsSync(path.join(dir, 'kubeline-probe-summary.md'))).toBe(true);
+  });
+});
+
+describe('secrets never reach a log', () => {
+  for (const [platform, env] of [
+    ['cli', {}],
+    ['github', { GITHUB_ACTIONS: 'true' }],
+    ['gitlab', { GITLAB_CI: 'true' }],
+  ] as const) {
+    it(`on ${platform}: a real child process printing the secret, an error carrying it, outputs and summary`, async () => {
+      const dir = tmp();
+      const files = { GITHUB_OUTPUT: path.join(dir, 'o'), GITHUB_STEP_SUMMARY: path.join(dir, 's'), GITHUB_STATE: path.join(dir, 'st') };
+      for (const f of Object.values(files)) fs.writeFileSync(f, '');
+      const r = await runTs(PROBE, {
+        ...env,
+        ...files,
+        RUNNER_TEMP: dir,
+        CI_PROJECT_DIR: dir,
+        KUBELINE_DOTENV: path.join(dir, 'x.env'),
+        PROBE_MODE: 'secret',
+        INPUT_TOKEN: SECRET,
+      });
+      expect(r.code).toBe(1);
+      // `::add-mask::` is how the GitHub runner learns the secret; the runner never prints that line.
+      const printed = (r.stdout + r.stderr).replace(/^::add-mask::.*$/gm, '');
+      expect(printed).toContain('child out ***');
+      expect(printed).toContain('child err ***');
+      expect(printed).toContain('denied for ***');
+      expect(printed).not.toContain(SECRET);
+      expect(printed).toContain('output greeting contained a secret; it was masked');
+      if (platform === 'github') expect(r.stdout).toContain(`::add-mask::${SECRET}`); // the runner's own masking, by design
+      else {
+        for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+          const p = path.join(dir, f);
+          if (fs.statSync(p).isFile() && !p.endsWith('.json')) expect(fs.readFileSync(p, 'utf8')).not.toContain(SECRET);
+        }
+      }
+    });
+  }
+});
