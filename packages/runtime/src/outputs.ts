@@ -59,12 +59,12 @@ export class DotenvOutputs implements OutputWriter {
 /** The CLI prints one JSON object on stdout when the action ends; logs went to stderr. */
 export class JsonOutputs implements OutputWriter {
   readonly values: Record<string, string> = {};
-  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
+  constructor(private readonly write: (text: string) => void = (t) => void process.stdout.write(t)) {}
   set(name: string, value: string): void {
     this.values[name] = value;
   }
   flush(): void {
-    this.stream.write(mask(JSON.stringify(this.values, null, 2)) + '\n');
+    this.write(mask(JSON.stringify(this.values, null, 2)) + '\n');
   }
 }
 
@@ -72,8 +72,12 @@ export function dotenvPath(action: string, env: NodeJS.ProcessEnv = process.env)
   return env.KUBELINE_DOTENV || path.join(env.CI_PROJECT_DIR || runnerTemp(env), `kubeline-${action}.env`);
 }
 
-export function createOutputWriter(action: string, platform: PlatformName = detectPlatform()): OutputWriter {
+export function createOutputWriter(
+  action: string,
+  platform: PlatformName = detectPlatform(),
+  stdout?: (text: string) => void,
+): OutputWriter {
   if (platform === 'github') return new GitHubOutputs();
   if (platform === 'gitlab') return new DotenvOutputs(action, dotenvPath(action));
-  return new JsonOutputs();
+  return new JsonOutputs(stdout);
 }

@@ -3,6 +3,7 @@ import { createLogger, mask, type Logger } from './log.js';
 import { createOutputWriter } from './outputs.js';
 import { detectPlatform, prepareRunnerDirs, type PlatformName } from './platform.js';
 import { createState, type StepState } from './state.js';
+import { guardStdout } from './stdout-guard.js';
 import { Summary } from './summary.js';
 import type { ActionMeta } from './action-meta.js';
 
@@ -40,7 +41,8 @@ export async function run<O extends string>(
   const log = createLogger(platform);
   const state = createState(meta.name);
   const summary = new Summary();
-  const writer = createOutputWriter(meta.name, platform);
+  const stdout = guardStdout(platform);
+  const writer = createOutputWriter(meta.name, platform, stdout);
   const declared = new Set(Object.keys(meta.outputs));
   const ctx: ActionContext<O> = {
     meta,

@@ -47,7 +47,7 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
   const platform = req.platform ?? currentPlatform();
   const asset = entry.versions[version]?.[platform];
   if (!asset) {
-    const allowed = Object.keys(entry.versions[version] ?? {}).join(', ');
+    const allowed = Object.keys(entry.versions[version] ?? {}).sort().join(', ');
     throw new InputError(req.inputs?.platform ?? 'platform', platform, `${req.tool} ${version} is pinned for: ${allowed}`);
   }
   const known = KNOWN_TOOLS[req.tool];
