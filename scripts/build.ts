@@ -11,6 +11,6 @@ const gen = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 
 if (gen.status !== 0) process.exit(1);
 for (const name of actionNames().filter((n) => only.length === 0 || only.includes(n))) {
   const started = Date.now();
-  bundleAction(name, path.join(ROOT, 'actions', name, 'dist'));
+  await bundleAction(name, path.join(ROOT, 'actions', name, 'dist'));
   console.log(`built actions/${name}/dist in ${Date.now() - started} ms`);
 }

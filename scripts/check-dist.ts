@@ -5,10 +5,10 @@ import path from 'node:path';
 import { ROOT, actionNames } from './actions.js';
 import { bundleAction, readTree } from './bundle.js';
 
-export function distDifferences(name: string): string[] {
+export async function distDifferences(name: string): Promise<string[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `kubeline-dist-${name}-`));
   try {
-    bundleAction(name, tmp);
+    await bundleAction(name, tmp);
     const want = readTree(tmp);
     const have = readTree(path.join(ROOT, 'actions', name, 'dist'));
     const diffs: string[] = [];
@@ -25,7 +25,8 @@ export function distDifferences(name: string): string[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const diffs = actionNames().flatMap(distDifferences);
+  const diffs: string[] = [];
+  for (const name of actionNames()) diffs.push(...(await distDifferences(name)));
   for (const d of diffs) console.error(d);
   if (diffs.length) console.error('dist/ is stale: run `npm run build` and commit the result.');
   else console.log(`dist/ of ${actionNames().length} action(s) matches a rebuild`);

@@ -78,7 +78,10 @@ describe('run() on GitHub', () => {
   });
 
   it('a user error becomes one ::error:: annotation', async () => {
-    const r = await runTs(PROBE, { GITHUB_ACTIONS: 'true', PROBE_MODE: 'user-error', RUNNER_TEMP: tmp() });
+    const dir = tmp();
+    const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'].map((k) => [k, path.join(dir, k)]));
+    for (const f of Object.values(files)) fs.writeFileSync(f, '');
+    const r = await runTs(PROBE, { ...files, GITHUB_ACTIONS: 'true', PROBE_MODE: 'user-error', RUNNER_TEMP: dir });
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('::error'))).toEqual(['::error::probe: the thing named 3 is wrong']);
   });

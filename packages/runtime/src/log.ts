@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { command } from './github-commands.js';
 import { detectPlatform, type PlatformName } from './platform.js';
 
 const MASK = '***';
@@ -14,7 +14,7 @@ export function addSecret(value: string | undefined): void {
     const t = v.trim();
     if (t.length >= 3) secrets.add(t);
   }
-  if (detectPlatform() === 'github') core.setSecret(value);
+  if (detectPlatform() === 'github') process.stdout.write(command('add-mask', value));
 }
 
 export function mask(text: string): string {
@@ -48,9 +48,9 @@ export function createLogger(platform: PlatformName = detectPlatform()): Logger 
   if (platform === 'github') {
     return {
       info: (m) => writeLine(out, m),
-      debug: (m) => core.debug(mask(m)),
-      warning: (m, w) => core.warning(mask(m), w ? { file: w.file, startLine: w.line } : undefined),
-      error: (m, w) => core.error(mask(m), w ? { file: w.file, startLine: w.line } : undefined),
+      debug: (m) => out.write(command('debug', mask(m))),
+      warning: (m, w) => out.write(command('warning', mask(m), { file: w?.file, line: w?.line })),
+      error: (m, w) => out.write(command('error', mask(m), { file: w?.file, line: w?.line })),
       group: async (title, fn) => {
         writeLine(out, `::group::${title}`);
         try {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
+import { github } from './github-commands.js';
 import { detectPlatform, runnerTemp, type PlatformName } from './platform.js';
 import { mask } from './log.js';
 
@@ -20,7 +20,7 @@ export function dotenvKey(action: string, output: string): string {
 
 class GitHubOutputs implements OutputWriter {
   set(name: string, value: string): void {
-    core.setOutput(name, value);
+    github.setOutput(name, value);
   }
   flush(): void {}
 }

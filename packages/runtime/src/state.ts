@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
+import { github } from './github-commands.js';
 import { detectPlatform, runnerTemp } from './platform.js';
 
 /**
@@ -18,7 +18,7 @@ export function stateFile(action: string, env: NodeJS.ProcessEnv = process.env):
 
 export function createState(action: string, env: NodeJS.ProcessEnv = process.env): StepState {
   if (detectPlatform(env) === 'github') {
-    return { get: (k) => core.getState(k) || undefined, set: (k, v) => core.saveState(k, v) };
+    return { get: (k) => github.getState(k) || undefined, set: (k, v) => github.saveState(k, v) };
   }
   const file = stateFile(action, env);
   const read = (): Record<string, string> => {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tc from '@actions/tool-cache';
 import { InputError, KubelineError, exec, log, runnerTemp } from '@kubeline/runtime';
 import { downloadVerified } from './download.js';
 import { KNOWN_TOOLS, parseVersionOutput } from './known-tools.js';
@@ -58,6 +57,8 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
     const onPath = await findOnPath(binaryName, version);
     if (onPath) return { tool: req.tool, version, path: onPath, source: 'path' };
   }
+  // Loaded only here: tool-cache brings @actions/core and undici, which an action that exits early never needs.
+  const tc = await import('@actions/tool-cache');
   const cached = tc.find(req.tool, version, arch);
   if (cached) {
     const bin = path.join(cached, binaryName);
@@ -70,7 +71,7 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
     const download = path.join(work, asset.file);
     log.info(`downloading ${req.tool} ${version} (${platform}) from ${url}`);
     await downloadVerified(url, download, asset.sha256);
-    const unpacked = await unpack(download, asset, binaryName, work);
+    const unpacked = await unpack(tc, download, asset, binaryName, work);
     const dir = await tc.cacheDir(unpacked, req.tool, version, arch);
     const bin = path.join(dir, binaryName);
     fs.chmodSync(bin, 0o755);
@@ -81,7 +82,9 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
 }
 
 /** Leaves a folder holding just the executable under its canonical name. */
-async function unpack(file: string, asset: Asset, binaryName: string, work: string): Promise<string> {
+type ToolCache = typeof import('@actions/tool-cache');
+
+async function unpack(tc: ToolCache, file: string, asset: Asset, binaryName: string, work: string): Promise<string> {
   const out = path.join(work, 'bin');
   fs.mkdirSync(out);
   if (!asset.binary) {
