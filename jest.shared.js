@@ -4,10 +4,14 @@ export const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
   moduleNameMapper: {
-    '^@kubeline/(runtime|tools|kube)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@kubeline/(runtime|tools|kube|image)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
-  modulePathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/.gitlab-ci-local/', '<rootDir>/actions/.*/dist/'],
+  modulePathIgnorePatterns: [
+    '<rootDir>/.stack/',
+    '<rootDir>/.gitlab-ci-local/',
+    '<rootDir>/actions/.*/dist/',
+  ],
   watchPathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/.gitlab-ci-local/'],
 };

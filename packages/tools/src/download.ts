@@ -20,9 +20,13 @@ export async function downloadVerified(url: string, dest: string, sha256: string
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const actual = await retry(
     async () => {
-      const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) }).catch((e: Error) => {
-        throw new TransientError(`cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
-      });
+      const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) }).catch(
+        (e: Error) => {
+          throw new TransientError(
+            `cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
+          );
+        },
+      );
       if (!res.ok || !res.body) {
         const msg = `download of ${url} failed: HTTP ${res.status} ${res.statusText}`;
         if (isTransientStatus(res.status)) throw new TransientError(msg, res.status);
@@ -35,10 +39,17 @@ export async function downloadVerified(url: string, dest: string, sha256: string
           done(null, chunk);
         },
       });
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), tap, fs.createWriteStream(dest, { mode: 0o600 }));
+      await pipeline(
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        tap,
+        fs.createWriteStream(dest, { mode: 0o600 }),
+      );
       return hash.digest('hex');
     },
-    { onRetry: (err, attempt, ms) => log.warning(`${(err as Error).message}; retry ${attempt} in ${Math.round(ms)}ms`) },
+    {
+      onRetry: (err, attempt, ms) =>
+        log.warning(`${(err as Error).message}; retry ${attempt} in ${Math.round(ms)}ms`),
+    },
   ).catch((e: unknown) => {
     fs.rmSync(dest, { force: true });
     if (e instanceof TransientError) throw new KubelineError(`${e.message} (gave up after retries)`);

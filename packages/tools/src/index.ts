@@ -1,5 +1,12 @@
 export { installTool, assetUrl, type InstallRequest, type Installed } from './install.js';
-export { loadManifest, validateManifest, type ToolsManifest, type ToolEntry, type Asset } from './manifest.js';
+export { ensureTool } from './ensure.js';
+export {
+  loadManifest,
+  validateManifest,
+  type ToolsManifest,
+  type ToolEntry,
+  type Asset,
+} from './manifest.js';
 export { resolveVersion, pinnedVersions } from './versions.js';
 export { downloadVerified, ChecksumError } from './download.js';
 export { currentPlatform, goNames } from './platforms.js';

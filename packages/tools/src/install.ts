@@ -30,11 +30,23 @@ export interface Installed {
   source: 'path' | 'cache' | 'download';
 }
 
-export function assetUrl(tool: string, version: string, asset: Asset, platform: string, upstream?: string, mirror?: string): string {
+export function assetUrl(
+  tool: string,
+  version: string,
+  asset: Asset,
+  platform: string,
+  upstream?: string,
+  mirror?: string,
+): string {
   if (mirror) return `${mirror.replace(/\/+$/, '')}/${tool}/v${version}/${asset.file}`;
-  if (!upstream) throw new KubelineError(`${tool} ${version} has no upstream URL in the manifest; give a mirror`);
+  if (!upstream)
+    throw new KubelineError(`${tool} ${version} has no upstream URL in the manifest; give a mirror`);
   const { os, arch } = goNames(platform);
-  return upstream.replaceAll('{version}', version).replaceAll('{file}', asset.file).replaceAll('{os}', os).replaceAll('{arch}', arch);
+  return upstream
+    .replaceAll('{version}', version)
+    .replaceAll('{file}', asset.file)
+    .replaceAll('{os}', os)
+    .replaceAll('{arch}', arch);
 }
 
 /** Installs one tool: PATH (same version) → tool cache → verified download. */
@@ -46,8 +58,14 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
   const platform = req.platform ?? currentPlatform();
   const asset = entry.versions[version]?.[platform];
   if (!asset) {
-    const allowed = Object.keys(entry.versions[version] ?? {}).sort().join(', ');
-    throw new InputError(req.inputs?.platform ?? 'platform', platform, `${req.tool} ${version} is pinned for: ${allowed}`);
+    const allowed = Object.keys(entry.versions[version] ?? {})
+      .sort()
+      .join(', ');
+    throw new InputError(
+      req.inputs?.platform ?? 'platform',
+      platform,
+      `${req.tool} ${version} is pinned for: ${allowed}`,
+    );
   }
   const known = KNOWN_TOOLS[req.tool];
   const binaryName = known?.binary ?? req.tool;
@@ -84,7 +102,13 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
 /** Leaves a folder holding just the executable under its canonical name. */
 type ToolCache = typeof import('@actions/tool-cache');
 
-async function unpack(tc: ToolCache, file: string, asset: Asset, binaryName: string, work: string): Promise<string> {
+async function unpack(
+  tc: ToolCache,
+  file: string,
+  asset: Asset,
+  binaryName: string,
+  work: string,
+): Promise<string> {
   const out = path.join(work, 'bin');
   fs.mkdirSync(out);
   if (!asset.binary) {
@@ -106,9 +130,12 @@ async function findOnPath(binary: string, version: string): Promise<string | und
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, binary);
     if (!dir || !isExecutable(candidate)) continue;
-    const args = KNOWN_TOOLS[Object.keys(KNOWN_TOOLS).find((k) => KNOWN_TOOLS[k]!.binary === binary) ?? '']?.versionArgs;
+    const args =
+      KNOWN_TOOLS[Object.keys(KNOWN_TOOLS).find((k) => KNOWN_TOOLS[k]!.binary === binary) ?? '']?.versionArgs;
     if (!args) return undefined;
-    const res = await exec(candidate, args, { silent: true, allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
+    const res = await exec(candidate, args, { silent: true, allowFailure: true, timeoutMs: 10_000 }).catch(
+      () => undefined,
+    );
     const found = res && res.code === 0 ? parseVersionOutput(res.stdout + res.stderr) : undefined;
     if (found === version) {
       log.info(`using ${candidate} from PATH (version ${version})`);

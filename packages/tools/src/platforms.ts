@@ -3,7 +3,13 @@ export function currentPlatform(): string {
   return `${process.platform}-${process.arch}`;
 }
 
-const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
+const GO_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+};
 
 export function goNames(platform: string): { os: string; arch: string } {
   const [os = '', arch = ''] = platform.split('-');

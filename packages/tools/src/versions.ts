@@ -15,7 +15,11 @@ export function resolveVersion(tool: string, requested: string, entry: ToolEntry
     const match = pinned.find((v) => v === want || v.startsWith(`${want}.`));
     if (match) return match;
   }
-  throw new InputError(inputName, requested, `allowed: default, ${pinned.join(', ')} or a major/minor prefix of one`);
+  throw new InputError(
+    inputName,
+    requested,
+    `allowed: default, ${pinned.join(', ')} or a major/minor prefix of one`,
+  );
 }
 
 export function pinnedVersions(entry: ToolEntry): string[] {

@@ -1,0 +1,161 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { KubelineError, TransientError, UserError, addSecret, isTransientStatus, retry } from '@kubeline/runtime';
+import { dockerConfigCredentials, parseChallenge, type Credentials } from './registry-auth.js';
+import { apiHost, formatReference, type ImageRef } from './reference.js';
+
+export const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+const INDEX_TYPES = new Set(MANIFEST_TYPES.slice(0, 2));
+
+export interface RegistryOptions {
+  credentials?: Credentials;
+  /** PEM file of a CA to trust for this registry (self-signed or internal registries). */
+  caFile?: string;
+}
+
+export interface ManifestInfo {
+  digest: string;
+  mediaType: string;
+  /** Per-platform manifests when the reference is an index (multi-platform image). */
+  platforms: Array<{ platform: string; digest: string }>;
+}
+
+interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
+
+/** Reads manifests from an OCI registry: the Distribution API, with basic or token auth. */
+export class RegistryClient {
+  private token: string | undefined;
+  private scheme: 'https' | 'http' = 'https';
+  private readonly ca: Buffer | undefined;
+
+  constructor(
+    private readonly registry: string,
+    private readonly opts: RegistryOptions = {},
+  ) {
+    this.ca = opts.caFile ? fs.readFileSync(opts.caFile) : undefined;
+    if (opts.credentials) addSecret(opts.credentials.password);
+  }
+
+  private credentials(): Credentials | undefined {
+    return this.opts.credentials ?? dockerConfigCredentials(this.registry);
+  }
+
+  /** The manifest a reference names: its digest, media type and, for an index, its platforms. */
+  async manifest(ref: ImageRef): Promise<ManifestInfo | undefined> {
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    const res = await this.request(`/v2/${ref.repository}/manifests/${reference}`, 'GET', ref.repository, {
+      accept: MANIFEST_TYPES.join(', '),
+    });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.failure(res, formatReference(ref));
+    const digest = String(res.headers['docker-content-digest'] ?? '') || sha256(res.body);
+    const doc = JSON.parse(res.body.toString('utf8')) as {
+      mediaType?: string;
+      manifests?: Array<{ digest: string; platform?: { os: string; architecture: string; variant?: string }; annotations?: Record<string, string> }>;
+    };
+    const mediaType = doc.mediaType ?? String(res.headers['content-type'] ?? '');
+    const platforms = INDEX_TYPES.has(mediaType)
+      ? (doc.manifests ?? [])
+          // Attestation manifests ride in the index as platform unknown/unknown: not a runnable platform.
+          .filter((m) => m.platform && m.platform.os !== 'unknown' && m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
+          .map((m) => ({ platform: [m.platform!.os, m.platform!.architecture, m.platform!.variant].filter(Boolean).join('/'), digest: m.digest }))
+      : [];
+    return { digest, mediaType, platforms };
+  }
+
+  private failure(res: Response, what: string): KubelineError {
+    const detail = res.body.toString('utf8').slice(0, 300).trim();
+    if (res.status === 401) return new UserError(`registry ${this.registry} refused the credentials for ${what} (HTTP 401)`);
+    if (res.status === 403) return new UserError(`registry ${this.registry} denied access to ${what} (HTTP 403)`);
+    return new KubelineError(`registry ${this.registry} answered HTTP ${res.status} for ${what}${detail ? `: ${detail}` : ''}`);
+  }
+
+  private async request(pathname: string, method: string, repository: string, headers: Record<string, string>): Promise<Response> {
+    let res = await this.send(pathname, method, headers);
+    if (res.status === 401 && res.headers['www-authenticate']) {
+      await this.authenticate(String(res.headers['www-authenticate']), repository);
+      res = await this.send(pathname, method, headers);
+    }
+    return res;
+  }
+
+  private async authenticate(challenge: string, repository: string): Promise<void> {
+    const { scheme, params } = parseChallenge(challenge);
+    const creds = this.credentials();
+    if (scheme === 'basic') {
+      if (!creds) throw new UserError(`registry ${this.registry} needs credentials (registry-username / registry-password or docker login)`);
+      this.token = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      return;
+    }
+    if (scheme !== 'bearer' || !params.realm) throw new KubelineError(`registry ${this.registry} asked for unsupported auth: ${challenge}`);
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', params.scope ?? `repository:${repository}:pull`);
+    const auth: Record<string, string> = creds ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` } : {};
+    const res = await this.raw(url, 'GET', auth);
+    if (res.status !== 200) throw this.failure(res, `a token for ${repository}`);
+    const body = JSON.parse(res.body.toString('utf8')) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new KubelineError(`registry ${this.registry} token endpoint returned no token`);
+    addSecret(token);
+    this.token = `Bearer ${token}`;
+  }
+
+  private async send(pathname: string, method: string, headers: Record<string, string>): Promise<Response> {
+    const host = apiHost(this.registry);
+    const attempt = () => this.raw(new URL(`${this.scheme}://${host}${pathname}`), method, { ...headers, ...(this.token ? { authorization: this.token } : {}) });
+    try {
+      return await attempt();
+    } catch (e) {
+      // Like docker, a loopback registry may speak plain HTTP: fall back once when TLS fails.
+      if (this.scheme === 'https' && isLoopback(host) && /EPROTO|wrong version number|ECONNRESET/.test(String((e as Error).message))) {
+        this.scheme = 'http';
+        return attempt();
+      }
+      throw e;
+    }
+  }
+
+  private raw(url: URL, method: string, headers: Record<string, string>): Promise<Response> {
+    return retry(
+      () =>
+        new Promise<Response>((resolve, reject) => {
+          const lib = url.protocol === 'http:' ? http : https;
+          const req = lib.request(url, { method, headers, ...(url.protocol === 'https:' && this.ca ? { ca: this.ca } : {}), timeout: 30_000 }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const out = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+              if (isTransientStatus(out.status)) reject(new TransientError(`registry ${this.registry} answered HTTP ${out.status}`, out.status));
+              else resolve(out);
+            });
+          });
+          req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+          req.on('error', (e: NodeJS.ErrnoException) => {
+            if (e.code === 'ENOTFOUND' || e.code === 'ECONNREFUSED') reject(new UserError(`cannot reach registry ${this.registry}: ${e.code}`));
+            else if (/certificate|self.signed|CERT_/i.test(e.message)) reject(new UserError(`registry ${this.registry}: TLS certificate not trusted (${e.message}); give its CA`));
+            else reject(e);
+          });
+          req.end();
+        }),
+      { attempts: 3, baseDelayMs: 500 },
+    );
+  }
+}
+
+function sha256(body: Buffer): string {
+  return `sha256:${crypto.createHash('sha256').update(body).digest('hex')}`;
+}
