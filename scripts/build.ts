@@ -5,9 +5,13 @@ import { bundleAction } from './bundle.js';
 import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2);
-const gen = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'gen.ts')], {
-  stdio: 'inherit',
-});
+const gen = spawnSync(
+  process.execPath,
+  [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'gen.ts')],
+  {
+    stdio: 'inherit',
+  },
+);
 if (gen.status !== 0) process.exit(1);
 for (const name of actionNames().filter((n) => only.length === 0 || only.includes(n))) {
   const started = Date.now();

@@ -9,15 +9,24 @@ export async function bundleAction(name: string, outDir: string): Promise<void> 
   fs.rmSync(outDir, { recursive: true, force: true });
   const ncc = path.join(ROOT, 'node_modules', '.bin', 'ncc');
   const entry = path.join(ROOT, 'actions', name, 'src', 'main.ts');
-  const res = spawnSync(ncc, ['build', entry, '-o', outDir, '-m', '-q', '--license', 'licenses.txt', '--target', 'es2023'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const res = spawnSync(
+    ncc,
+    ['build', entry, '-o', outDir, '-m', '-q', '--license', 'licenses.txt', '--target', 'es2023'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (res.status !== 0) throw new Error(`ncc failed for ${name}:\n${res.stdout}${res.stderr}`);
   // ncc minifies the entry only; lazily loaded chunks (heavy libraries kept off the start path) too.
   for (const file of fs.readdirSync(outDir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
     const full = path.join(outDir, file);
-    const out = await minify(fs.readFileSync(full, 'utf8'), { module: true, ecma: 2020, compress: true, mangle: true });
+    const out = await minify(fs.readFileSync(full, 'utf8'), {
+      module: true,
+      ecma: 2020,
+      compress: true,
+      mangle: true,
+    });
     if (!out.code) throw new Error(`terser produced nothing for ${full}`);
     fs.writeFileSync(full, out.code);
   }

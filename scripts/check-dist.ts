@@ -17,7 +17,8 @@ export async function distDifferences(name: string): Promise<string[]> {
       if (!cur) diffs.push(`actions/${name}/dist/${file} is missing`);
       else if (!cur.equals(bytes)) diffs.push(`actions/${name}/dist/${file} differs from a rebuild`);
     }
-    for (const file of have.keys()) if (!want.has(file)) diffs.push(`actions/${name}/dist/${file} is not produced by a rebuild`);
+    for (const file of have.keys())
+      if (!want.has(file)) diffs.push(`actions/${name}/dist/${file} is not produced by a rebuild`);
     return diffs;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

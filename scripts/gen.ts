@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadActionYaml, type ActionMeta } from '../packages/runtime/src/action-meta.js';
 import { ROOT, actionNames } from './actions.js';
+import { gitlabComponent } from './gitlab-component.js';
+import type { InputParser } from '../packages/runtime/src/inputs.js';
 
 const BEGIN = '<!-- kubeline:generated:begin -->';
 const END = '<!-- kubeline:generated:end -->';
@@ -23,7 +25,8 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 export function readmeTables(meta: ActionMeta): string {
   const inputs = Object.entries(meta.inputs).map(
-    ([k, v]) => `| \`${k}\` | ${v.required ? 'yes' : 'no'} | ${v.default ? `\`${v.default}\`` : ''} | ${cell(v.description)} |`,
+    ([k, v]) =>
+      `| \`${k}\` | ${v.required ? 'yes' : 'no'} | ${v.default ? `\`${v.default}\`` : ''} | ${cell(v.description)} |`,
   );
   const outputs = Object.entries(meta.outputs).map(([k, v]) => `| \`${k}\` | ${cell(v.description)} |`);
   return [
@@ -50,29 +53,43 @@ function withTables(readme: string, tables: string): string {
   return readme.slice(0, a) + tables + readme.slice(b + END.length);
 }
 
-export function expectedFiles(name: string): Record<string, string> {
+async function inputParsers(name: string): Promise<Record<string, InputParser<unknown>>> {
+  const mod = (await import(path.join(ROOT, 'actions', name, 'src', 'inputs.ts'))) as {
+    inputSpec: Record<string, InputParser<unknown>>;
+  };
+  return mod.inputSpec;
+}
+
+export async function expectedFiles(name: string): Promise<Record<string, string>> {
   const dir = path.join(ROOT, 'actions', name);
   const meta = loadActionYaml(path.join(dir, 'action.yml'), name);
   const readmePath = path.join(dir, 'README.md');
-  const readme = fs.existsSync(readmePath) ? fs.readFileSync(readmePath, 'utf8') : `# ${name}\n\n${meta.description}\n`;
+  const readme = fs.existsSync(readmePath)
+    ? fs.readFileSync(readmePath, 'utf8')
+    : `# ${name}\n\n${meta.description}\n`;
   return {
     [path.join(dir, 'src', 'action.generated.ts')]: generatedSource(meta),
     [readmePath]: withTables(readme, readmeTables(meta)),
+    [path.join(ROOT, 'templates', `${name}.yml`)]: gitlabComponent(meta, await inputParsers(name)),
   };
 }
 
-function main(check: boolean): number {
+async function main(check: boolean): Promise<number> {
   const stale: string[] = [];
   for (const name of actionNames()) {
-    for (const [file, text] of Object.entries(expectedFiles(name))) {
+    for (const [file, text] of Object.entries(await expectedFiles(name))) {
       const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
       if (current === text) continue;
       if (check) stale.push(path.relative(ROOT, file));
-      else fs.writeFileSync(file, text);
+      else {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+      }
     }
   }
   if (stale.length) console.error(`generated files are stale (run npm run gen): ${stale.join(', ')}`);
   return stale.length ? 1 : 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exit(main(process.argv.includes('--check')));
+if (import.meta.url === `file://${process.argv[1]}`)
+  process.exit(await main(process.argv.includes('--check')));

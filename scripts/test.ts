@@ -11,13 +11,26 @@ interface JestReport {
   numPendingTests: number;
 }
 
-const tsx = (script: string, ...args: string[]) => [process.execPath, path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), script, ...args];
+const tsx = (script: string, ...args: string[]) => [
+  process.execPath,
+  path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+  script,
+  ...args,
+];
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 const reports: string[] = [];
 const jest = (config: string) => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-jest-')), 'report.json');
   reports.push(out);
-  return [process.execPath, '--experimental-vm-modules', path.join(ROOT, 'node_modules/jest/bin/jest.js'), '-c', config, '--json', `--outputFile=${out}`];
+  return [
+    process.execPath,
+    '--experimental-vm-modules',
+    path.join(ROOT, 'node_modules/jest/bin/jest.js'),
+    '-c',
+    config,
+    '--json',
+    `--outputFile=${out}`,
+  ];
 };
 
 const steps: Array<[string, string[]]> = [
@@ -36,7 +49,11 @@ for (const [name, [cmd, ...args]] of steps) {
   if (only.length && !only.includes(name)) continue;
   const started = Date.now();
   console.error(`\n▶ ${name}`);
-  const r = spawnSync(cmd!, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' } });
+  const r = spawnSync(cmd!, args, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' },
+  });
   console.error(`${r.status === 0 ? '✔' : '✘'} ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   if (r.status !== 0) {
     failed = true;
