@@ -14,9 +14,18 @@ export interface Ran {
 }
 
 /** Runs a real process with a clean environment plus `env`, capturing everything it prints. */
-export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Ran> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = ROOT,
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+    const base: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TMPDIR: process.env.TMPDIR,
+    };
     const child = spawn(cmd, args, { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -28,8 +37,8 @@ export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv =
 }
 
 /** Runs a TypeScript file through tsx on Node 24. */
-export function runTs(file: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Ran> {
-  return runProcess(NODE, [TSX, file, ...args], env);
+export function runTs(file: string, env: NodeJS.ProcessEnv = {}, args: string[] = [], cwd = ROOT): Promise<Ran> {
+  return runProcess(NODE, [TSX, file, ...args], env, cwd);
 }
 
 /** Runs an action's committed bundle exactly as a runner would. */

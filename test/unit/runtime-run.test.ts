@@ -63,8 +63,14 @@ describe('run() on GitHub', () => {
     const summary = path.join(dir, 'summary.md');
     const state = path.join(dir, 'state');
     for (const f of [out, summary, state]) fs.writeFileSync(f, '');
-    const env = { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: summary, GITHUB_STATE: state, RUNNER_TEMP: dir };
-    const r = await runTs(PROBE, { ...env, 'INPUT_COUNT': '4' });
+    const env = {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_OUTPUT: out,
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_STATE: state,
+      RUNNER_TEMP: dir,
+    };
+    const r = await runTs(PROBE, { ...env, INPUT_COUNT: '4' });
     expect(r.code).toBe(0);
     const outputs = fs.readFileSync(out, 'utf8');
     expect(outputs).toMatch(/^greeting<<ghadelimiter_[\w-]+\nhello 4\nghadelimiter_/m);
@@ -79,11 +85,20 @@ describe('run() on GitHub', () => {
 
   it('a user error becomes one ::error:: annotation', async () => {
     const dir = tmp();
-    const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'].map((k) => [k, path.join(dir, k)]));
+    const files = Object.fromEntries(
+      ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'].map((k) => [k, path.join(dir, k)]),
+    );
     for (const f of Object.values(files)) fs.writeFileSync(f, '');
-    const r = await runTs(PROBE, { ...files, GITHUB_ACTIONS: 'true', PROBE_MODE: 'user-error', RUNNER_TEMP: dir });
+    const r = await runTs(PROBE, {
+      ...files,
+      GITHUB_ACTIONS: 'true',
+      PROBE_MODE: 'user-error',
+      RUNNER_TEMP: dir,
+    });
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('::error'))).toEqual(['::error::probe: the thing named 3 is wrong']);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::error'))).toEqual([
+      '::error::probe: the thing named 3 is wrong',
+    ]);
   });
 });
 
@@ -91,11 +106,13 @@ describe('run() on GitLab', () => {
   it('writes a dotenv report with valid keys and JSON values in files', async () => {
     const dir = tmp();
     const dotenv = path.join(dir, 'out.env');
-    const r = await runTs(PROBE, { GITLAB_CI: 'true', KUBELINE_DOTENV: dotenv, CI_PROJECT_DIR: dir, INPUT_COUNT: '6' });
+    const r = await runTs(PROBE, { GITLAB_CI: 'true', KUBELINE_DOTENV: dotenv, INPUT_COUNT: '6' }, [], dir);
     expect(r.code).toBe(0);
     const lines = fs.readFileSync(dotenv, 'utf8').trimEnd().split('\n');
     for (const l of lines) expect(l).toMatch(/^[A-Za-z0-9_]+=[^\n]*$/);
-    const kv = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const kv = Object.fromEntries(
+      lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(kv.PROBE_GREETING).toBe('hello 6');
     expect(JSON.parse(fs.readFileSync(kv.PROBE_DATA!, 'utf8'))).toEqual({ count: 6, payload: null });
     expect(fs.readFileSync(kv.PROBE_MULTI!, 'utf8')).toBe('line one\nline two');
@@ -111,17 +128,20 @@ describe('secrets never reach a log', () => {
   ] as const) {
     it(`on ${platform}: a real child process printing the secret, an error carrying it, outputs and summary`, async () => {
       const dir = tmp();
-      const files = { GITHUB_OUTPUT: path.join(dir, 'o'), GITHUB_STEP_SUMMARY: path.join(dir, 's'), GITHUB_STATE: path.join(dir, 'st') };
+      const files = {
+        GITHUB_OUTPUT: path.join(dir, 'o'),
+        GITHUB_STEP_SUMMARY: path.join(dir, 's'),
+        GITHUB_STATE: path.join(dir, 'st'),
+      };
       for (const f of Object.values(files)) fs.writeFileSync(f, '');
       const r = await runTs(PROBE, {
         ...env,
         ...files,
         RUNNER_TEMP: dir,
-        CI_PROJECT_DIR: dir,
         KUBELINE_DOTENV: path.join(dir, 'x.env'),
         PROBE_MODE: 'secret',
         INPUT_TOKEN: SECRET,
-      });
+      }, [], dir);
       expect(r.code).toBe(1);
       // `::add-mask::` is how the GitHub runner learns the secret; the runner never prints that line.
       const printed = (r.stdout + r.stderr).replace(/^::add-mask::.*$/gm, '');
@@ -130,11 +150,13 @@ describe('secrets never reach a log', () => {
       expect(printed).toContain('denied for ***');
       expect(printed).not.toContain(SECRET);
       expect(printed).toContain('output greeting contained a secret; it was masked');
-      if (platform === 'github') expect(r.stdout).toContain(`::add-mask::${SECRET}`); // the runner's own masking, by design
+      if (platform === 'github')
+        expect(r.stdout).toContain(`::add-mask::${SECRET}`); // the runner's own masking, by design
       else {
         for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
           const p = path.join(dir, f);
-          if (fs.statSync(p).isFile() && !p.endsWith('.json')) expect(fs.readFileSync(p, 'utf8')).not.toContain(SECRET);
+          if (fs.statSync(p).isFile() && !p.endsWith('.json'))
+            expect(fs.readFileSync(p, 'utf8')).not.toContain(SECRET);
         }
       }
     });

@@ -24,7 +24,10 @@ export interface ActionMeta {
 export function loadActionYaml(file: string, name: string): ActionMeta {
   const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as {
     description?: string;
-    inputs?: Record<string, { description?: string; required?: boolean | string; default?: string | number | boolean }>;
+    inputs?: Record<
+      string,
+      { description?: string; required?: boolean | string; default?: string | number | boolean }
+    >;
     outputs?: Record<string, { description?: string }>;
     runs?: { post?: string };
   };
@@ -37,6 +40,13 @@ export function loadActionYaml(file: string, name: string): ActionMeta {
     };
   }
   const outputs: Record<string, OutputDecl> = {};
-  for (const [k, v] of Object.entries(doc.outputs ?? {})) outputs[k] = { description: (v.description ?? '').trim() };
-  return { name, description: (doc.description ?? '').trim(), inputs, outputs, post: Boolean(doc.runs?.post) };
+  for (const [k, v] of Object.entries(doc.outputs ?? {}))
+    outputs[k] = { description: (v.description ?? '').trim() };
+  return {
+    name,
+    description: (doc.description ?? '').trim(),
+    inputs,
+    outputs,
+    post: Boolean(doc.runs?.post),
+  };
 }

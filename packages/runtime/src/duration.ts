@@ -6,7 +6,8 @@ export function parseDuration(text: string): number {
   if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
   if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) return Number.NaN;
   let total = 0;
-  for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(n) * UNITS[unit as string]!;
+  for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    total += Number(n) * UNITS[unit as string]!;
   return total;
 }
 

@@ -44,7 +44,11 @@ const STDERR_TAIL_BYTES = 64 * 1024;
  * The one way kubeline runs a tool: an argv array (never a shell), output streamed line by line
  * through the masking logger and captured, a timeout that kills the whole process group.
  */
-export async function exec(command: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+export async function exec(
+  command: string,
+  args: readonly string[],
+  opts: ExecOptions = {},
+): Promise<ExecResult> {
   for (const s of opts.secrets ?? []) addSecret(s);
   const logger = createLogger();
   const tool = path.basename(command);
@@ -98,8 +102,10 @@ export async function exec(command: string, args: readonly string[], opts: ExecO
   if (timer) clearTimeout(timer);
   for (const p of [outPending, errPending]) if (p.rest && !opts.silent) logger.info(p.rest);
   const result = { code: code ?? 1, stdout, stderr, durationMs: Date.now() - started };
-  if (timedOut) throw new ToolError(tool, code, stderr, `timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`);
-  if (result.code !== 0 && !opts.allowFailure) throw new ToolError(tool, code, stderr, `failed with exit code ${result.code}`);
+  if (timedOut)
+    throw new ToolError(tool, code, stderr, `timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`);
+  if (result.code !== 0 && !opts.allowFailure)
+    throw new ToolError(tool, code, stderr, `failed with exit code ${result.code}`);
   return result;
 }
 

@@ -9,7 +9,11 @@ import path from 'node:path';
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
-export function command(name: string, message: string, props: Record<string, string | number | undefined> = {}): string {
+export function command(
+  name: string,
+  message: string,
+  props: Record<string, string | number | undefined> = {},
+): string {
   const p = Object.entries(props)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
@@ -26,7 +30,8 @@ function appendFileCommand(envVar: string, line: string): void {
 /** `name<<delimiter` blocks carry any value, newlines included. */
 function keyValue(name: string, value: string): string {
   const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-  if (name.includes(delimiter) || value.includes(delimiter)) throw new Error('bug: value contains the delimiter');
+  if (name.includes(delimiter) || value.includes(delimiter))
+    throw new Error('bug: value contains the delimiter');
   return `${name}<<${delimiter}\n${value}\n${delimiter}`;
 }
 

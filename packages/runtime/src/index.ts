@@ -1,10 +1,32 @@
 export { KubelineError, UserError, InputError, isExpectedFailure } from './errors.js';
-export { detectPlatform, runnerTemp, toolCacheDir, prepareRunnerDirs, type PlatformName } from './platform.js';
+export {
+  detectPlatform,
+  runnerTemp,
+  toolCacheDir,
+  prepareRunnerDirs,
+  type PlatformName,
+} from './platform.js';
 export { log, createLogger, addSecret, mask, clearSecrets, type Logger } from './log.js';
-export { input, readInputs, rawInput, splitList, type InputParser, type InputSpec, type InputValues } from './inputs.js';
+export {
+  input,
+  readInputs,
+  rawInput,
+  splitList,
+  type InputParser,
+  type InputSpec,
+  type InputValues,
+} from './inputs.js';
 export { parseDuration, formatDuration } from './duration.js';
 export type { ActionMeta, InputDecl, OutputDecl } from './action-meta.js';
-export { createOutputWriter, DotenvOutputs, JsonOutputs, dotenvKey, dotenvPath, DOTENV_MAX_BYTES, type OutputWriter } from './outputs.js';
+export {
+  createOutputWriter,
+  DotenvOutputs,
+  JsonOutputs,
+  dotenvKey,
+  dotenvPath,
+  DOTENV_MAX_BYTES,
+  type OutputWriter,
+} from './outputs.js';
 export { Summary } from './summary.js';
 export { retry, isTransient, isTransientStatus, TransientError, type RetryOptions } from './retry.js';
 export { exec, ToolError, type ExecOptions, type ExecResult } from './exec.js';

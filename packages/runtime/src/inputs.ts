@@ -51,7 +51,8 @@ export const input = {
       if (v === '') return undefined;
       const n = Number(v);
       const range = `${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}`;
-      if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) throw new InputError(name, v, `allowed: ${range}`);
+      if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)))
+        throw new InputError(name, v, `allowed: ${range}`);
       if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
         throw new InputError(name, v, `allowed: ${range}`);
       return n;
@@ -63,14 +64,19 @@ export const input = {
       const v = raw.trim();
       if (v === '') return undefined;
       const ms = parseDuration(v);
-      if (Number.isNaN(ms) || (opts.min !== undefined && ms < opts.min) || (opts.max !== undefined && ms > opts.max))
+      if (
+        Number.isNaN(ms) ||
+        (opts.min !== undefined && ms < opts.min) ||
+        (opts.max !== undefined && ms > opts.max)
+      )
         throw new InputError(name, v, 'allowed: a duration such as 90s, 5m or 1h30m');
       return ms;
     }),
   enum: <const T extends string>(options: readonly T[]) =>
     parser<T>(options.join(' | '), (raw, name) => {
       const v = raw.trim();
-      if (!(options as readonly string[]).includes(v)) throw new InputError(name, v, `allowed: ${options.join(', ')}`);
+      if (!(options as readonly string[]).includes(v))
+        throw new InputError(name, v, `allowed: ${options.join(', ')}`);
       return v as T;
     }),
   json: <T = unknown>() =>
@@ -80,7 +86,11 @@ export const input = {
       try {
         return JSON.parse(v) as T;
       } catch (e) {
-        throw new InputError(name, v.length > 80 ? `${v.slice(0, 77)}...` : v, `it must be JSON (${(e as Error).message})`);
+        throw new InputError(
+          name,
+          v.length > 80 ? `${v.slice(0, 77)}...` : v,
+          `it must be JSON (${(e as Error).message})`,
+        );
       }
     }),
   url: (opts: { protocols?: string[] } = {}) =>
@@ -92,7 +102,11 @@ export const input = {
       try {
         u = new URL(v);
       } catch {
-        throw new InputError(name, v, `it must be an absolute URL (${protocols.map((p) => p.slice(0, -1)).join(' or ')})`);
+        throw new InputError(
+          name,
+          v,
+          `it must be an absolute URL (${protocols.map((p) => p.slice(0, -1)).join(' or ')})`,
+        );
       }
       if (!protocols.includes(u.protocol))
         throw new InputError(name, v, `allowed schemes: ${protocols.map((p) => p.slice(0, -1)).join(', ')}`);
@@ -124,7 +138,8 @@ export function readInputs<S extends InputSpec<string>>(
     if (!decl) throw new Error(`bug: input ${name} is parsed but not declared in ${meta.name}/action.yml`);
     const given = rawInput(name, env);
     const raw = given === undefined || given === '' ? (decl.default ?? '') : given;
-    if (decl.required && raw.trim() === '') throw new UserError(`input "${name}" is required: ${decl.description}`);
+    if (decl.required && raw.trim() === '')
+      throw new UserError(`input "${name}" is required: ${decl.description}`);
     if (p.secret) addSecret(raw.trim());
     values[name] = p.parse(raw, name);
   }

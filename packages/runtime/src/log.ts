@@ -61,7 +61,8 @@ export function createLogger(platform: PlatformName = detectPlatform()): Logger 
       },
     };
   }
-  const where = (w?: { file?: string; line?: number }) => (w?.file ? ` (${w.file}${w.line ? `:${w.line}` : ''})` : '');
+  const where = (w?: { file?: string; line?: number }) =>
+    w?.file ? ` (${w.file}${w.line ? `:${w.line}` : ''})` : '';
   return {
     info: (m) => writeLine(out, m),
     debug: (m) => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { github } from './github-commands.js';
-import { detectPlatform, runnerTemp, type PlatformName } from './platform.js';
+import { detectPlatform, reportDir, type PlatformName } from './platform.js';
 import { mask } from './log.js';
 
 /** GitLab dotenv reports: keys of [A-Za-z0-9_], one line per value, 5 KB in all. */
@@ -69,7 +69,7 @@ export class JsonOutputs implements OutputWriter {
 }
 
 export function dotenvPath(action: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.KUBELINE_DOTENV || path.join(env.CI_PROJECT_DIR || runnerTemp(env), `kubeline-${action}.env`);
+  return env.KUBELINE_DOTENV || path.join(reportDir(env), `kubeline-${action}.env`);
 }
 
 export function createOutputWriter(

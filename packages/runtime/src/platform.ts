@@ -8,7 +8,8 @@ export function detectPlatform(env: NodeJS.ProcessEnv = process.env): PlatformNa
   const forced = env.KUBELINE_PLATFORM;
   if (forced === 'github' || forced === 'gitlab' || forced === 'cli') return forced;
   if (env.GITHUB_ACTIONS === 'true') return 'github';
-  if (env.GITLAB_CI === 'true') return 'gitlab';
+  // gitlab-ci-local (and some runners' shells) set GitLab's predefined CI_* variables but not GITLAB_CI.
+  if (env.GITLAB_CI === 'true' || (env.CI_PIPELINE_ID && env.CI_JOB_ID && env.CI_PROJECT_DIR)) return 'gitlab';
   return 'cli';
 }
 
@@ -20,7 +21,8 @@ export function runnerTemp(env: NodeJS.ProcessEnv = process.env): string {
 /** The tool cache: RUNNER_TOOL_CACHE on GitHub, else a per-user cache that survives between runs. */
 export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.RUNNER_TOOL_CACHE) return env.RUNNER_TOOL_CACHE;
-  const base = env.KUBELINE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kubeline');
+  const base =
+    env.KUBELINE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kubeline');
   return path.join(base, 'tool-cache');
 }
 
@@ -28,4 +30,12 @@ export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function prepareRunnerDirs(env: NodeJS.ProcessEnv = process.env): void {
   env.RUNNER_TEMP ||= runnerTemp(env);
   env.RUNNER_TOOL_CACHE ||= toolCacheDir(env);
+}
+
+/**
+ * Where reports meant for the job's artifacts go: the job's working directory on GitLab (artifact
+ * paths are relative to it), the job's temp dir elsewhere.
+ */
+export function reportDir(env: NodeJS.ProcessEnv = process.env): string {
+  return detectPlatform(env) === 'gitlab' ? process.cwd() : runnerTemp(env);
 }

@@ -51,7 +51,8 @@ export async function run<O extends string>(
     summary,
     state,
     output(name, value) {
-      if (!declared.has(name)) throw new Error(`bug: output ${name} is not declared in ${meta.name}/action.yml`);
+      if (!declared.has(name))
+        throw new Error(`bug: output ${name} is not declared in ${meta.name}/action.yml`);
       const json = typeof value === 'object';
       const text = json ? JSON.stringify(value) : String(value);
       // GitHub's runner drops outputs holding a secret; we mask them everywhere and say so.

@@ -14,7 +14,8 @@ export function guardStdout(platform: PlatformName): (text: string) => void {
   realWrite = (text) => void original(text);
   if (platform === 'github') return realWrite;
   const logger = createLogger(platform);
-  const passThrough = platform === 'cli' ? (t: string) => process.stderr.write(t) : (t: string) => original(t);
+  const passThrough =
+    platform === 'cli' ? (t: string) => process.stderr.write(t) : (t: string) => original(t);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
     const plain: string[] = [];

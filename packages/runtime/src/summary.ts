@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { detectPlatform, runnerTemp } from './platform.js';
+import { detectPlatform, reportDir } from './platform.js';
 import { mask } from './log.js';
 
 const escapeCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
@@ -46,7 +46,8 @@ export class Summary {
     const file =
       detectPlatform(env) === 'github' && env.GITHUB_STEP_SUMMARY
         ? env.GITHUB_STEP_SUMMARY
-        : env.KUBELINE_SUMMARY_FILE || path.join(env.CI_PROJECT_DIR || runnerTemp(env), `kubeline-${action}-summary.md`);
+        : env.KUBELINE_SUMMARY_FILE ||
+          path.join(reportDir(env), `kubeline-${action}-summary.md`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.appendFileSync(file, this.toString());
     return file;

@@ -15,12 +15,17 @@ describe('exec', () => {
   });
 
   it('feeds stdin and captures stdout', async () => {
-    const r = await exec(NODE, ['-e', 'process.stdin.pipe(process.stdout)'], { input: 'piped', silent: true });
+    const r = await exec(NODE, ['-e', 'process.stdin.pipe(process.stdout)'], {
+      input: 'piped',
+      silent: true,
+    });
     expect(r).toMatchObject({ code: 0, stdout: 'piped' });
   });
 
   it('a non-zero exit throws a ToolError carrying the stderr tail', async () => {
-    const err = await exec(NODE, ['-e', 'console.error("line1\\nthe real reason"); process.exit(4)'], { silent: true }).catch((e) => e);
+    const err = await exec(NODE, ['-e', 'console.error("line1\\nthe real reason"); process.exit(4)'], {
+      silent: true,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(ToolError);
     expect(err.message).toBe('node failed with exit code 4');
     expect(err.details).toEqual(['line1', 'the real reason']);
@@ -33,7 +38,10 @@ describe('exec', () => {
 
   it('a timeout kills the process group and says so', async () => {
     const started = Date.now();
-    const err = await exec(NODE, ['-e', 'setTimeout(() => {}, 60000)'], { silent: true, timeoutMs: 300 }).catch((e) => e);
+    const err = await exec(NODE, ['-e', 'setTimeout(() => {}, 60000)'], {
+      silent: true,
+      timeoutMs: 300,
+    }).catch((e) => e);
     expect(err.message).toBe('node timed out after 0s');
     expect(Date.now() - started).toBeLessThan(5000);
   });

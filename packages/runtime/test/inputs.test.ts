@@ -11,9 +11,17 @@ const meta = (inputs: Record<string, { default?: string; required?: boolean }>) 
 describe('input parsers', () => {
   it('booleans accept the YAML spellings and reject anything else with the allowed values', () => {
     const b = input.boolean();
-    expect(['true', 'True', 'yes', 'on', '1'].map((v) => b.parse(v, 'push'))).toEqual([true, true, true, true, true]);
+    expect(['true', 'True', 'yes', 'on', '1'].map((v) => b.parse(v, 'push'))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(['false', 'NO', 'off', '0'].map((v) => b.parse(v, 'push'))).toEqual([false, false, false, false]);
-    expect(() => b.parse('ture', 'push')).toThrow('input "push": "ture" is not valid; allowed: true or false');
+    expect(() => b.parse('ture', 'push')).toThrow(
+      'input "push": "ture" is not valid; allowed: true or false',
+    );
   });
 
   it('numbers check integer and range', () => {
@@ -47,12 +55,16 @@ describe('input parsers', () => {
   it('enums list their options', () => {
     const e = input.enum(['buildx', 'buildah'] as const);
     expect(e.parse('buildah', 'builder')).toBe('buildah');
-    expect(() => e.parse('kaniko', 'builder')).toThrow('input "builder": "kaniko" is not valid; allowed: buildx, buildah');
+    expect(() => e.parse('kaniko', 'builder')).toThrow(
+      'input "builder": "kaniko" is not valid; allowed: buildx, buildah',
+    );
   });
 
   it('JSON is parsed, and a syntax error says where', () => {
     expect(input.json().parse('{"a":[1]}', 'image')).toEqual({ a: [1] });
-    expect(() => input.json().parse('{"a":', 'image')).toThrow(/input "image": "\{\\"a\\":" is not valid; it must be JSON/);
+    expect(() => input.json().parse('{"a":', 'image')).toThrow(
+      /input "image": "\{\\"a\\":" is not valid; it must be JSON/,
+    );
   });
 
   it('URLs must be absolute with an allowed scheme', () => {
@@ -63,7 +75,9 @@ describe('input parsers', () => {
 
   it('strings can be constrained by a pattern with a readable rule', () => {
     const s = input.string({ pattern: /^[a-z]+$/, allowed: 'lowercase letters only' });
-    expect(() => s.parse('Abc', 'release')).toThrow('input "release": "Abc" is not valid; lowercase letters only');
+    expect(() => s.parse('Abc', 'release')).toThrow(
+      'input "release": "Abc" is not valid; lowercase letters only',
+    );
   });
 });
 
@@ -81,7 +95,9 @@ describe('readInputs', () => {
   it('a missing required input is a user error that quotes its description', () => {
     const m = meta({ release: { required: true } });
     expect(() => readInputs(m, { release: input.string() }, {})).toThrow(UserError);
-    expect(() => readInputs(m, { release: input.string() }, {})).toThrow('input "release" is required: the release');
+    expect(() => readInputs(m, { release: input.string() }, {})).toThrow(
+      'input "release" is required: the release',
+    );
   });
 
   it('a parsed input that action.yml does not declare is a bug, not a user error', () => {

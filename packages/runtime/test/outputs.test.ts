@@ -69,8 +69,11 @@ describe('Summary', () => {
     fs.writeFileSync(gh, 'before\n');
     new Summary().text('one').write('x', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: gh });
     expect(fs.readFileSync(gh, 'utf8')).toBe('before\none\n');
-    const file = new Summary().text('two').write('x', { CI_PROJECT_DIR: dir, GITLAB_CI: 'true' });
-    expect(file).toBe(path.join(dir, 'kubeline-x-summary.md'));
+    // On GitLab the job's working directory is the project dir, which artifact paths are relative to.
+    const file = new Summary().text('two').write('x', { GITLAB_CI: 'true' });
+    expect(file).toBe(path.join(process.cwd(), 'kubeline-x-summary.md'));
+    fs.rmSync(file!);
+    expect(new Summary().text('three').write('x', { RUNNER_TEMP: dir })).toBe(path.join(dir, 'kubeline-x-summary.md'));
     expect(new Summary().write('x', { RUNNER_TEMP: dir })).toBeUndefined();
   });
 });
