@@ -1,0 +1,164 @@
+import type * as k8s from '@kubernetes/client-node';
+import { InputError, UserError, isTransientStatus, log, retry } from '@kubeline/runtime';
+import { apiStatus, explainKubeError, networkError } from './errors.js';
+
+export type ClientNode = typeof import('@kubernetes/client-node');
+export type KubernetesObject = k8s.KubernetesObject;
+
+let clientNode: Promise<ClientNode> | undefined;
+
+/**
+ * The only place client-node is loaded. It is large and ESM-only; an action that fails its input
+ * checks, or never reaches the cluster, does not pay for it.
+ */
+export function loadClientNode(): Promise<ClientNode> {
+  return (clientNode ??= import('@kubernetes/client-node'));
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchHandle {
+  abort(): void;
+}
+
+/** A small typed view of one cluster. Every call's error comes out as a one-line kubeline error. */
+export interface Cluster {
+  readonly server: string;
+  readonly context: string;
+  /** The kubeconfig user entry. */
+  readonly user: string;
+  /** The context's namespace, else `default`. */
+  readonly namespace: string;
+  readonly core: k8s.CoreV1Api;
+  readonly apps: k8s.AppsV1Api;
+  readonly authorization: k8s.AuthorizationV1Api;
+  readonly authentication: k8s.AuthenticationV1Api;
+  readonly rbac: k8s.RbacAuthorizationV1Api;
+  readonly events: k8s.EventsV1Api;
+  /** Any kind by apiVersion and kind (create, read, patch, list, delete). */
+  readonly objects: k8s.KubernetesObjectApi;
+  /** The collection path of a kind (`/apis/apps/v1/namespaces/x/deployments`), found by discovery. */
+  collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string>;
+  /** One watch request; `done` is called once when it ends, with the reason if it failed. */
+  watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (type: WatchEventType, object: KubernetesObject) => void,
+    done: (err?: Error) => void,
+  ): Promise<WatchHandle>;
+  /** Explains an error from this cluster in one line (already done for the API objects above). */
+  explain(err: unknown, action?: string): Error;
+}
+
+/** Reads are retried when the server is busy or the connection drops; a refused connection is not. */
+function retryableRead(err: unknown): boolean {
+  const status = apiStatus(err);
+  if (status !== undefined) return isTransientStatus(status);
+  const code = networkError(err)?.code ?? '';
+  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET'].includes(code);
+}
+
+// Log reads are left out: the kubelet behind them failing is not worth waiting out.
+const retriedRead = (method: string) => /^(read|list|get)/.test(method) && !method.endsWith('Log');
+
+/** Wraps every method of a client-node API object: reads retried, errors explained. */
+function explained<T extends object>(api: T, explain: (err: unknown, action: string) => Error): T {
+  return new Proxy(api, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      return (...args: unknown[]) => {
+        const call = () => Promise.resolve(value.apply(target, args));
+        const attempt = retriedRead(prop)
+          ? retry(call, {
+              retryable: retryableRead,
+              onRetry: (err, n, ms) =>
+                log.warning(`${prop}: ${explain(err, prop).message}; retry ${n} in ${Math.round(ms)}ms`),
+            })
+          : call();
+        return attempt.catch((err: unknown) => {
+          throw explain(err, prop);
+        });
+      };
+    },
+  });
+}
+
+/**
+ * Connects to the cluster of a kubeconfig file (see prepareKubeconfig) and context. No request is
+ * made here: the first call reports an unreachable cluster or rejected credentials.
+ */
+export async function connect(kubeconfigPath?: string, context?: string): Promise<Cluster> {
+  const lib = await loadClientNode();
+  const kc = new lib.KubeConfig();
+  try {
+    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+    else kc.loadFromDefault();
+  } catch (e) {
+    // Only the first line: a YAML error's later lines quote the file, credentials included.
+    const first = String((e as Error).message).split('\n')[0];
+    throw new UserError(`cannot load kubeconfig${kubeconfigPath ? ` ${kubeconfigPath}` : ''}: ${first}`);
+  }
+  if (context) {
+    if (!kc.getContextObject(context))
+      throw new InputError(
+        'context',
+        context,
+        `available contexts: ${kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ')}`,
+      );
+    kc.setCurrentContext(context);
+  }
+  const current = kc.getContextObject(kc.getCurrentContext());
+  const server = kc.getCurrentCluster()?.server;
+  if (!current || !server)
+    throw new UserError(`kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
+  if (server.startsWith('http:') && !kc.getCurrentCluster()?.skipTLSVerify)
+    throw new UserError(
+      `kubeconfig cluster server ${server} is plain HTTP: use https, or set insecure-skip-tls-verify: true to accept it`,
+    );
+  const user = current.user;
+  const explain = (err: unknown, action?: string) => explainKubeError(err, { server, user, action });
+
+  class Objects extends lib.KubernetesObjectApi {
+    static make(): Objects {
+      const o = kc.makeApiClient(Objects);
+      o.setDefaultNamespace(kc);
+      return o;
+    }
+    collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+      return this.specUriPath({ apiVersion, kind, metadata: { namespace } }, 'list');
+    }
+  }
+  const objects = Objects.make();
+
+  return {
+    server,
+    context: current.name,
+    user,
+    namespace: current.namespace || 'default',
+    core: explained(kc.makeApiClient(lib.CoreV1Api), explain),
+    apps: explained(kc.makeApiClient(lib.AppsV1Api), explain),
+    authorization: explained(kc.makeApiClient(lib.AuthorizationV1Api), explain),
+    authentication: explained(kc.makeApiClient(lib.AuthenticationV1Api), explain),
+    rbac: explained(kc.makeApiClient(lib.RbacAuthorizationV1Api), explain),
+    events: explained(kc.makeApiClient(lib.EventsV1Api), explain),
+    objects: explained<k8s.KubernetesObjectApi>(objects, explain),
+    collectionPath: (apiVersion, kind, namespace) =>
+      objects.collectionPath(apiVersion, kind, namespace).catch((err: unknown) => {
+        throw explain(err, `discover ${apiVersion} ${kind}`);
+      }),
+    async watch(path, query, onEvent, done) {
+      const controller = await new lib.Watch(kc).watch(
+        path,
+        query,
+        (type: string, object: KubernetesObject) => onEvent(type as WatchEventType, object),
+        (err: unknown) => done(err ? explain(err, `watch ${path}`) : undefined),
+      );
+      return { abort: () => controller.abort() };
+    },
+    explain,
+  };
+}

@@ -1,0 +1,67 @@
+// The one way kubeline talks to a cluster. Only client.ts loads @kubernetes/client-node, lazily.
+export {
+  prepareKubeconfig,
+  removeWrittenKubeconfig,
+  isKubeconfigContent,
+  parseKubeconfig,
+  kubeconfigSecrets,
+  selectContext,
+  mergeKubeconfigs,
+  type KubeconfigDoc,
+  type KubeconfigRequest,
+  type PreparedKubeconfig,
+  type SelectedContext,
+} from './kubeconfig.js';
+export {
+  connect,
+  loadClientNode,
+  type Cluster,
+  type ClientNode,
+  type KubernetesObject,
+  type WatchEventType,
+  type WatchHandle,
+} from './client.js';
+export {
+  KubeApiError,
+  KubeAccessError,
+  ClusterUnreachableError,
+  apiStatus,
+  isNotFound,
+  isConflict,
+  parseForbidden,
+  explainForbidden,
+  explainKubeError,
+  type ForbiddenRequest,
+  type ErrorContext,
+} from './errors.js';
+export { canI, whoAmI, requireAccess, parseResource, type AccessAnswer } from './access.js';
+export {
+  rolloutStatus,
+  ROLLOUT_KINDS,
+  type RolloutKind,
+  type RolloutStatus,
+  type WorkloadSnapshot,
+  type WorkloadCondition,
+} from './rollout-status.js';
+export { waitFor, type ObjectRef, type WaitOptions, type WaitResult } from './wait.js';
+export { waitForRollout, type RolloutOptions, type RolloutResult } from './rollout.js';
+export {
+  podView,
+  isFailingPod,
+  summarizeEvents,
+  selectorString,
+  type PodView,
+  type ContainerView,
+  type EventView,
+  type Condition,
+  type LabelSelector,
+} from './pod-status.js';
+export {
+  collectDiagnostics,
+  type Diagnostics,
+  type DiagnosticsTarget,
+  type DiagnosticsOptions,
+  type LogTail,
+} from './diagnostics.js';
+export { diagnose, schedulingCause } from './diagnose.js';
+export { renderDiagnostics } from './diagnostics-summary.js';
