@@ -1,0 +1,113 @@
+// What trivy scans. A registry image is pinned by digest first: a tag is resolved once, logged, and
+// trivy is handed `name@digest`, so the report describes exactly the image later steps deploy.
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError, UserError, runnerTemp } from '@kubeline/runtime';
+import {
+  parseImageInput,
+  parseReference,
+  resolveImage,
+  writeRegistryLogin,
+  type ImageInput,
+  type RegistryLogin,
+} from '@kubeline/image';
+import type { ScanTarget, ScanType } from './trivy-args.js';
+
+export interface TargetInputs {
+  scanType: ScanType;
+  image: string;
+  input: string;
+  path: string;
+  registryUsername: string;
+  registryPassword: string;
+}
+
+/** Checked before anything is installed or downloaded: a typo costs nothing. */
+export type CheckedTarget =
+  | { kind: 'registry'; image: ImageInput }
+  | { kind: 'tarball'; path: string }
+  | { kind: 'path'; path: string };
+
+export function checkTarget(i: TargetInputs): CheckedTarget {
+  if (i.registryPassword && !i.registryUsername)
+    throw new UserError('input "registry-password" is set but "registry-username" is not');
+  if (i.scanType === 'image') {
+    if (i.input) return { kind: 'tarball', path: existing('input', i.input, 'file') };
+    if (!i.image)
+      throw new UserError(
+        'input "image" is required for scan-type image (or give an image tarball as "input")',
+      );
+    return { kind: 'registry', image: parseImageInput(i.image, 'image') };
+  }
+  if (i.scanType === 'sbom') return { kind: 'path', path: existing('path', i.path, 'file', 'the SBOM file') };
+  return { kind: 'path', path: existing('path', i.path, 'any') };
+}
+
+function existing(
+  name: string,
+  p: string,
+  want: 'file' | 'any',
+  what = want === 'file' ? 'file' : 'file or folder',
+): string {
+  const full = path.resolve(p);
+  const stat = fs.statSync(full, { throwIfNoEntry: false });
+  if (!stat || (want === 'file' && !stat.isFile()))
+    throw new InputError(name, p, `it must be an existing ${what}`);
+  return full;
+}
+
+/** The registry-ca input as a file trivy and the registry client can read. */
+export function caFile(value: string): string | undefined {
+  const text = value.trim();
+  if (!text) return undefined;
+  if (!text.startsWith('-----BEGIN')) return existing('registry-ca', text, 'file');
+  fs.mkdirSync(runnerTemp(), { recursive: true });
+  const file = path.join(fs.mkdtempSync(path.join(runnerTemp(), 'kubeline-ca-')), 'ca.pem');
+  fs.writeFileSync(file, text + '\n', { mode: 0o600 });
+  return file;
+}
+
+export interface ResolvedTarget {
+  target: ScanTarget;
+  /** How the summary and logs name it. */
+  subject: string;
+  digest?: string;
+  registry?: string;
+}
+
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+  caFile?: string;
+}
+
+export async function resolveTarget(
+  checked: CheckedTarget,
+  creds: RegistryCredentials,
+): Promise<ResolvedTarget> {
+  if (checked.kind !== 'registry') return { target: checked, subject: checked.path };
+  const credentials = creds.username ? { username: creds.username, password: creds.password } : undefined;
+  const contract = await resolveImage(checked.image, {
+    credentials,
+    caFile: creds.caFile,
+    inputName: 'image',
+  });
+  const { registry } = parseReference(contract.ref, 'image');
+  return {
+    target: { kind: 'registry', ref: contract.ref },
+    subject: contract.ref,
+    digest: contract.digest,
+    registry,
+  };
+}
+
+/** A private DOCKER_CONFIG holding the registry-username login for trivy; removed after the scan. */
+export function registryLogin(
+  resolved: ResolvedTarget,
+  creds: RegistryCredentials,
+): RegistryLogin | undefined {
+  if (!resolved.registry || !creds.username) return undefined;
+  return writeRegistryLogin([
+    { registry: resolved.registry, username: creds.username, password: creds.password },
+  ]);
+}
