@@ -29,6 +29,7 @@ ALL_TOOLS=(
   docker-buildx
   cosign
   trivy
+  actionlint
 )
 
 die() { echo "build.sh: $*" >&2; exit 2; }
@@ -89,6 +90,11 @@ tool_spec() {
       ver=$(ver_of TRIVY) module=github.com/aquasecurity/trivy pkg=github.com/aquasecurity/trivy/cmd/trivy wrapper=trivy
       ldflags="-X github.com/aquasecurity/trivy/pkg/version/app.ver=${ver#v}"
       goexp=jsonv2 # trivy imports encoding/json/v2 (upstream goreleaser sets GOEXPERIMENT=jsonv2)
+      ;;
+    actionlint)
+      # checks the example workflows (with: keys against local action.yml files, expressions)
+      ver=$(ver_of ACTIONLINT) module=github.com/rhysd/actionlint pkg=github.com/rhysd/actionlint/cmd/actionlint
+      ldflags="-X github.com/rhysd/actionlint.version=$ver"
       ;;
     *) die "unknown tool '$name' (known: ${ALL_TOOLS[*]})" ;;
   esac

@@ -1,0 +1,43 @@
+// Cluster access for tests: clients from the stack's kubeconfigs and a fresh namespace per test.
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach } from '@jest/globals';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { loadStackEnv } from './stack-env.js';
+
+export function adminKubeConfig(): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromFile(loadStackEnv().KUBECONFIG);
+  return config;
+}
+
+export function limitedKubeConfig(): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromFile(loadStackEnv().KUBECONFIG_LIMITED);
+  return config;
+}
+
+export async function createNamespace(config: KubeConfig, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await config.makeApiClient(CoreV1Api).createNamespace({
+    body: { metadata: { name, labels: { 'kubeline.dev/e2e': 'true' } } },
+  });
+  return name;
+}
+
+/** Starts the deletion and returns: the namespace finalizes in the background. */
+export async function deleteNamespace(config: KubeConfig, name: string): Promise<void> {
+  await config.makeApiClient(CoreV1Api).deleteNamespace({ name });
+}
+
+/** A namespace created before and deleted after each test of the enclosing describe. */
+export function useTestNamespace(prefix = 'e2e'): { readonly name: string } {
+  const current = { name: '' };
+  beforeEach(async () => {
+    current.name = await createNamespace(adminKubeConfig(), prefix);
+  });
+  afterEach(async () => {
+    if (current.name) await deleteNamespace(adminKubeConfig(), current.name);
+    current.name = '';
+  });
+  return current;
+}

@@ -1,0 +1,25 @@
+// Every 127.0.0.1 port of the stack, in one place.
+export const host = '127.0.0.1';
+
+export const ports = {
+  etcdClient: 32379,
+  etcdPeer: 32380,
+  apiserver: 36443,
+  controllerManager: 10257,
+  scheduler: 10259,
+  kwok: 10247,
+  registry: 5000,
+  authRegistry: 5443,
+  prometheus: 9090,
+  mirror: 8081,
+} as const;
+
+export const urls = {
+  etcd: `http://${host}:${ports.etcdClient}`,
+  apiserver: `https://${host}:${ports.apiserver}`,
+  prometheus: `http://${host}:${ports.prometheus}`,
+  mirror: `http://${host}:${ports.mirror}`,
+} as const;
+
+export const registry = `${host}:${ports.registry}`;
+export const authRegistry = `${host}:${ports.authRegistry}`;
