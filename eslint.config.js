@@ -11,7 +11,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'child_process', importNames: ['exec', 'execSync'], message: 'Use argv arrays.' }] },
+        {
+          paths: [{ name: 'child_process', importNames: ['exec', 'execSync'], message: 'Use argv arrays.' }],
+        },
       ],
     },
   },

@@ -9,7 +9,12 @@ import { interleaved, table, type Subject } from './measure.js';
 export function coldStart(runs: number): string {
   const node = process.execPath;
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-bench-'));
-  const env = { RUNNER_TEMP: temp, RUNNER_TOOL_CACHE: path.join(temp, 'cache'), GITHUB_ACTIONS: '', GITLAB_CI: '' };
+  const env = {
+    RUNNER_TEMP: temp,
+    RUNNER_TOOL_CACHE: path.join(temp, 'cache'),
+    GITHUB_ACTIONS: '',
+    GITLAB_CI: '',
+  };
   const subjects: Subject[] = [{ name: 'node -e 0', cmd: node, args: ['-e', '0'] }];
   for (const name of actionNames()) {
     // No inputs at all: every action reads its inputs, then reports its first output or error.

@@ -24,10 +24,15 @@ export function interleaved(subjects: Subject[], runs: number, warmup = 1): Map<
   for (let i = 0; i < warmup + runs; i++) {
     for (const s of subjects) {
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(s.cmd, s.args, { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = spawnSync(s.cmd, s.args, {
+        env: { ...process.env, ...s.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (r.status !== (s.expectCode ?? 0))
-        throw new Error(`${s.name} exited ${r.status}, expected ${s.expectCode ?? 0}: ${r.stderr?.toString().slice(-500)}`);
+        throw new Error(
+          `${s.name} exited ${r.status}, expected ${s.expectCode ?? 0}: ${r.stderr?.toString().slice(-500)}`,
+        );
       if (i >= warmup) times.get(s.name)!.push(ms);
     }
   }

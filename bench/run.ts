@@ -2,5 +2,7 @@
 import { coldStart } from './cold-start.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 11);
-console.log(`kubeline benchmarks (${runs} interleaved runs each; medians; machine load shifts absolute times, compare ratios)\n`);
+console.log(
+  `kubeline benchmarks (${runs} interleaved runs each; medians; machine load shifts absolute times, compare ratios)\n`,
+);
 console.log(coldStart(runs));

@@ -14,29 +14,51 @@ function fail(message) {
 }
 
 function actionNames() {
-  return fs.readdirSync(ACTIONS).filter((d) => fs.existsSync(path.join(ACTIONS, d, 'action.yml'))).sort();
+  return fs
+    .readdirSync(ACTIONS)
+    .filter((d) => fs.existsSync(path.join(ACTIONS, d, 'action.yml')))
+    .sort();
 }
 
 function loadAction(name) {
   const file = path.join(ACTIONS, name, 'action.yml');
-  if (!actionNames().includes(name)) fail(`unknown action ${JSON.stringify(name)}; actions: ${actionNames().join(', ')}`);
+  if (!actionNames().includes(name))
+    fail(`unknown action ${JSON.stringify(name)}; actions: ${actionNames().join(', ')}`);
   return YAML.parse(fs.readFileSync(file, 'utf8'));
 }
 
 function usage() {
-  const lines = ['usage: kubeline <action> [post] [--<input> <value> ...]', '       kubeline <action> --help', '', 'actions:'];
-  for (const name of actionNames()) lines.push(`  ${name.padEnd(16)} ${String(loadAction(name).description ?? '').split('. ')[0].trim()}`);
+  const lines = [
+    'usage: kubeline <action> [post] [--<input> <value> ...]',
+    '       kubeline <action> --help',
+    '',
+    'actions:',
+  ];
+  for (const name of actionNames())
+    lines.push(
+      `  ${name.padEnd(16)} ${String(loadAction(name).description ?? '')
+        .split('. ')[0]
+        .trim()}`,
+    );
   return lines.join('\n') + '\n';
 }
 
 function help(name, doc) {
   const lines = [`kubeline ${name}: ${String(doc.description ?? '').trim()}`, '', 'inputs:'];
   for (const [k, v] of Object.entries(doc.inputs ?? {})) {
-    const extra = [v.required ? 'required' : '', v.default ? `default: ${v.default}` : ''].filter(Boolean).join(', ');
-    lines.push(`  --${k}${extra ? ` (${extra})` : ''}`, `      ${String(v.description ?? '').trim().replace(/\s*\n\s*/g, ' ')}`);
+    const extra = [v.required ? 'required' : '', v.default ? `default: ${v.default}` : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      `  --${k}${extra ? ` (${extra})` : ''}`,
+      `      ${String(v.description ?? '')
+        .trim()
+        .replace(/\s*\n\s*/g, ' ')}`,
+    );
   }
   lines.push('', 'outputs (printed as JSON on stdout):');
-  for (const [k, v] of Object.entries(doc.outputs ?? {})) lines.push(`  ${k}: ${String(v.description ?? '').trim()}`);
+  for (const [k, v] of Object.entries(doc.outputs ?? {}))
+    lines.push(`  ${k}: ${String(v.description ?? '').trim()}`);
   return lines.join('\n') + '\n';
 }
 
@@ -45,10 +67,12 @@ function parseFlags(args, declared) {
   const values = new Map();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (!arg.startsWith('--')) fail(`unexpected argument ${JSON.stringify(arg)}; inputs are given as --<name> <value>`);
+    if (!arg.startsWith('--'))
+      fail(`unexpected argument ${JSON.stringify(arg)}; inputs are given as --<name> <value>`);
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!declared.includes(name)) fail(`unknown input --${name}; inputs: ${declared.map((d) => `--${d}`).join(', ')}`);
+    if (!declared.includes(name))
+      fail(`unknown input --${name}; inputs: ${declared.map((d) => `--${d}`).join(', ')}`);
     let value;
     if (eq > 0) value = arg.slice(eq + 1);
     else if (i + 1 < args.length && !args[i + 1].startsWith('--')) value = args[++i];

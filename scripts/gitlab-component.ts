@@ -43,14 +43,15 @@ export function gitlabComponent(meta: ActionMeta, parsers: Record<string, InputP
   };
   const variables: Record<string, string> = {};
   for (const [name, decl] of Object.entries(meta.inputs)) {
+    if (name in inputs) throw new Error(`actions/${meta.name}: input ${name} clashes with a component input`);
     inputs[name] = specInput(decl, parsers[name]);
     variables[`INPUT_${name.toUpperCase().replace(/-/g, '_')}`] = `$[[ inputs.${name} ]]`;
   }
   variables.KUBELINE_CLI = '$[[ inputs.kubeline-cli ]]';
   variables.KUBELINE_DOTENV = `kubeline-${meta.name}.env`;
   const body: Record<string, unknown> = {
-    stage: '$[[ inputs.stage ]]',
-    image: '$[[ inputs.image ]]',
+    stage: '$[[ inputs.job-stage ]]',
+    image: '$[[ inputs.job-image ]]',
     variables,
     script: [`$KUBELINE_CLI ${meta.name}`],
     ...(meta.post ? { after_script: [`$KUBELINE_CLI ${meta.name} post`] } : {}),

@@ -18,18 +18,25 @@ beforeAll(async () => {
   // organisation would run); kubectl keeps the bundled upstream hash.
   const mirror = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-mirror-'));
   const entries: Record<string, unknown> = {};
-  for (const [version, layer] of [['3.17.3', 'v31'], ['4.1.4', 'v33']] as const) {
+  for (const [version, layer] of [
+    ['3.17.3', 'v31'],
+    ['4.1.4', 'v33'],
+  ] as const) {
     const dir = path.join(mirror, 'helm', `v${version}`);
     fs.mkdirSync(dir, { recursive: true });
     const tgz = helmArchive(realBinary('helm', layer), dir, version);
-    entries[version] = { 'linux-x64': { file: path.basename(tgz), binary: 'linux-amd64/helm', sha256: sha256(tgz) } };
+    entries[version] = {
+      'linux-x64': { file: path.basename(tgz), binary: 'linux-amd64/helm', sha256: sha256(tgz) },
+    };
   }
   fs.mkdirSync(path.join(mirror, 'kubectl', 'v1.33.9'), { recursive: true });
   fs.copyFileSync(realBinary('kubectl', 'v33'), path.join(mirror, 'kubectl', 'v1.33.9', 'kubectl'));
   manifestFile = path.join(mirror, 'manifest.json');
   fs.writeFileSync(
     manifestFile,
-    JSON.stringify({ tools: { helm: { default: '3.17.3', versions: entries }, kubectl: loadManifest().tools.kubectl } }),
+    JSON.stringify({
+      tools: { helm: { default: '3.17.3', versions: entries }, kubectl: loadManifest().tools.kubectl },
+    }),
   );
   server = await serveDir(mirror);
 });
@@ -38,7 +45,11 @@ afterAll(() => server.close());
 
 function isolated(): NodeJS.ProcessEnv {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-st-'));
-  return { RUNNER_TEMP: path.join(dir, 'temp'), RUNNER_TOOL_CACHE: path.join(dir, 'cache'), KUBELINE_RETRY_BASE_MS: '10' };
+  return {
+    RUNNER_TEMP: path.join(dir, 'temp'),
+    RUNNER_TOOL_CACHE: path.join(dir, 'cache'),
+    KUBELINE_RETRY_BASE_MS: '10',
+  };
 }
 
 describe('actions/setup-tools/dist (the committed bundle)', () => {
@@ -51,9 +62,20 @@ describe('actions/setup-tools/dist (the committed bundle)', () => {
   });
 
   it('a malformed mirror URL and an unsupported platform are one-line input errors', async () => {
-    const bad = await runBundle('setup-tools', { ...isolated(), INPUT_HELM: 'default', INPUT_MIRROR: 'mirror.local/tools' });
-    expect(bad.stderr.trim()).toBe('error: setup-tools: input "mirror": "mirror.local/tools" is not valid; it must be an absolute URL (http or https)');
-    const arch = await runBundle('setup-tools', { ...isolated(), INPUT_HELM: 'default', INPUT_PLATFORM: 'linux-s390x', INPUT_MIRROR: server.url });
+    const bad = await runBundle('setup-tools', {
+      ...isolated(),
+      INPUT_HELM: 'default',
+      INPUT_MIRROR: 'mirror.local/tools',
+    });
+    expect(bad.stderr.trim()).toBe(
+      'error: setup-tools: input "mirror": "mirror.local/tools" is not valid; it must be an absolute URL (http or https)',
+    );
+    const arch = await runBundle('setup-tools', {
+      ...isolated(),
+      INPUT_HELM: 'default',
+      INPUT_PLATFORM: 'linux-s390x',
+      INPUT_MIRROR: server.url,
+    });
     expect(arch.code).toBe(1);
     expect(arch.stderr.trim()).toBe(
       'error: setup-tools: input "platform": "linux-s390x" is not valid; helm 3.17.3 is pinned for: linux-arm64, linux-x64',
@@ -61,7 +83,14 @@ describe('actions/setup-tools/dist (the committed bundle)', () => {
   });
 
   it('installs helm 4 and kubectl from the mirror; outputs are JSON on stdout; nothing is fetched twice', async () => {
-    const env = { ...isolated(), INPUT_HELM: '4', INPUT_KUBECTL: 'default', INPUT_MIRROR: server.url, INPUT_MANIFEST: manifestFile, PATH: '/usr/bin:/bin' };
+    const env = {
+      ...isolated(),
+      INPUT_HELM: '4',
+      INPUT_KUBECTL: 'default',
+      INPUT_MIRROR: server.url,
+      INPUT_MANIFEST: manifestFile,
+      PATH: '/usr/bin:/bin',
+    };
     server.requests.length = 0;
     const r = await runBundle('setup-tools', env);
     expect(r.code).toBe(0);
@@ -69,7 +98,10 @@ describe('actions/setup-tools/dist (the committed bundle)', () => {
     expect(out['helm-version']).toBe('4.1.4');
     expect(out['kubectl-version']).toBe('1.33.9');
     expect(fs.existsSync(out['helm-path']!)).toBe(true);
-    expect(server.requests).toEqual(['/helm/v4.1.4/helm-v4.1.4-linux-amd64.tar.gz', '/kubectl/v1.33.9/kubectl']);
+    expect(server.requests).toEqual([
+      '/helm/v4.1.4/helm-v4.1.4-linux-amd64.tar.gz',
+      '/kubectl/v1.33.9/kubectl',
+    ]);
     const again = await runBundle('setup-tools', env);
     expect(JSON.parse(again.stdout)).toEqual(out);
     expect(server.requests).toHaveLength(2);
@@ -77,7 +109,12 @@ describe('actions/setup-tools/dist (the committed bundle)', () => {
 
   it('on GitHub writes outputs, PATH additions and a summary table', async () => {
     const env = isolated();
-    const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, path.join(env.RUNNER_TEMP!, '..', k)]));
+    const files = Object.fromEntries(
+      ['GITHUB_OUTPUT', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [
+        k,
+        path.join(env.RUNNER_TEMP!, '..', k),
+      ]),
+    );
     for (const f of Object.values(files)) fs.writeFileSync(f, '');
     const r = await runBundle('setup-tools', {
       ...env,
@@ -88,9 +125,15 @@ describe('actions/setup-tools/dist (the committed bundle)', () => {
       KUBELINE_TOOLS_MANIFEST: manifestFile,
     });
     expect(r.code).toBe(0);
-    expect(fs.readFileSync(files.GITHUB_OUTPUT!, 'utf8')).toMatch(/helm-version<<ghadelimiter_[\w-]+\n3\.17\.3\n/);
-    expect(fs.readFileSync(files.GITHUB_PATH!, 'utf8')).toContain(path.join(env.RUNNER_TOOL_CACHE!, 'helm', '3.17.3', 'x64'));
-    expect(fs.readFileSync(files.GITHUB_STEP_SUMMARY!, 'utf8')).toMatch(/\| helm \| 3\.17\.3 \| download \(sha256 verified\) \|/);
+    expect(fs.readFileSync(files.GITHUB_OUTPUT!, 'utf8')).toMatch(
+      /helm-version<<ghadelimiter_[\w-]+\n3\.17\.3\n/,
+    );
+    expect(fs.readFileSync(files.GITHUB_PATH!, 'utf8')).toContain(
+      path.join(env.RUNNER_TOOL_CACHE!, 'helm', '3.17.3', 'x64'),
+    );
+    expect(fs.readFileSync(files.GITHUB_STEP_SUMMARY!, 'utf8')).toMatch(
+      /\| helm \| 3\.17\.3 \| download \(sha256 verified\) \|/,
+    );
   });
 });
 
@@ -105,7 +148,11 @@ describe('the kubeline CLI', () => {
   });
 
   it('runs an action with --flags as its inputs', async () => {
-    const r = await runProcess(NODE, [CLI, 'setup-tools', '--helm', '3', '--mirror', server.url, `--manifest=${manifestFile}`], isolated());
+    const r = await runProcess(
+      NODE,
+      [CLI, 'setup-tools', '--helm', '3', '--mirror', server.url, `--manifest=${manifestFile}`],
+      isolated(),
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)['helm-version']).toBe('3.17.3');
   });
@@ -113,19 +160,27 @@ describe('the kubeline CLI', () => {
   it('rejects an unknown flag and names the allowed ones', async () => {
     const r = await runProcess(NODE, [CLI, 'setup-tools', '--hlem', '3']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('error: kubeline: unknown input --hlem; inputs: --helm, --kubectl, --trivy, --cosign, --buildx, --mirror, --manifest, --platform\n');
+    expect(r.stderr).toBe(
+      'error: kubeline: unknown input --hlem; inputs: --helm, --kubectl, --trivy, --cosign, --buildx, --mirror, --manifest, --platform\n',
+    );
   });
 
   it('refuses to run on Node older than 24', async () => {
     const r = await runProcess('/usr/bin/node', [CLI, 'setup-tools']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: kubeline: Node \d+\.\d+\.\d+ is too old: kubeline needs Node 24 or newer\n$/);
+    expect(r.stderr).toMatch(
+      /^error: kubeline: Node \d+\.\d+\.\d+ is too old: kubeline needs Node 24 or newer\n$/,
+    );
   });
 });
 
 describe('generated files', () => {
   it('action.generated.ts and the README tables match action.yml', async () => {
-    const r = await runProcess(NODE, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'gen.ts'), '--check']);
+    const r = await runProcess(NODE, [
+      path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      path.join(ROOT, 'scripts', 'gen.ts'),
+      '--check',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });

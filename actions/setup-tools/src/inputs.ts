@@ -11,5 +11,8 @@ export const inputSpec = {
   buildx: input.string(),
   mirror: input.url(),
   manifest: input.string(),
-  platform: input.string({ pattern: /^[a-z0-9]+-[a-z0-9]+$/, allowed: 'it must look like linux-x64 or linux-arm64' }),
+  platform: input.string({
+    pattern: /^[a-z0-9]+-[a-z0-9]+$/,
+    allowed: 'it must look like linux-x64 or linux-arm64',
+  }),
 } satisfies InputSpec<InputName>;

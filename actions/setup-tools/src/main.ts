@@ -11,7 +11,8 @@ await run(action, async (ctx) => {
   const wanted = TOOLS.filter((t) => inputs[t] !== '');
   // Every requested version is checked before anything is downloaded: a typo installs nothing.
   for (const tool of wanted) resolveVersion(tool, inputs[tool], manifest.tools[tool]!, tool);
-  if (wanted.length === 0) ctx.log.warning('no tool requested: set one of helm, kubectl, trivy, cosign, buildx');
+  if (wanted.length === 0)
+    ctx.log.warning('no tool requested: set one of helm, kubectl, trivy, cosign, buildx');
 
   const installed: Installed[] = [];
   for (const tool of wanted) {
@@ -33,7 +34,12 @@ await run(action, async (ctx) => {
   if (installed.length) {
     ctx.summary.heading('kubeline setup-tools').table(
       ['tool', 'version', 'from', 'path'],
-      installed.map((i) => [i.tool, i.version, i.source === 'download' ? `download (sha256 verified)` : i.source, i.path]),
+      installed.map((i) => [
+        i.tool,
+        i.version,
+        i.source === 'download' ? `download (sha256 verified)` : i.source,
+        i.path,
+      ]),
     );
   }
 });

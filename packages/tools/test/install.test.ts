@@ -26,7 +26,15 @@ beforeAll(async () => {
     tools: {
       helm: {
         default: '3.17.3',
-        versions: { '3.17.3': { 'linux-x64': { file: path.basename(helmTgz), binary: 'linux-amd64/helm', sha256: sha256(helmTgz) } } },
+        versions: {
+          '3.17.3': {
+            'linux-x64': {
+              file: path.basename(helmTgz),
+              binary: 'linux-amd64/helm',
+              sha256: sha256(helmTgz),
+            },
+          },
+        },
       },
       // kubectl's entry is the bundled one: the real upstream hash must match the real binary.
       kubectl: loadManifest().tools.kubectl!,
@@ -47,11 +55,18 @@ beforeEach(() => {
   server.requests.length = 0;
 });
 
-const cachedVersions = (tool: string) => (fs.existsSync(path.join(toolCache, tool)) ? fs.readdirSync(path.join(toolCache, tool)) : []);
+const cachedVersions = (tool: string) =>
+  fs.existsSync(path.join(toolCache, tool)) ? fs.readdirSync(path.join(toolCache, tool)) : [];
 
 describe('installTool against a loopback mirror of real archives', () => {
   it('downloads, verifies, extracts and caches a real helm that runs', async () => {
-    const got = await installTool({ tool: 'helm', version: '3', manifest, mirror: server.url, reusePath: false });
+    const got = await installTool({
+      tool: 'helm',
+      version: '3',
+      manifest,
+      mirror: server.url,
+      reusePath: false,
+    });
     expect(got).toMatchObject({ tool: 'helm', version: '3.17.3', source: 'download' });
     expect(server.requests).toEqual(['/helm/v3.17.3/helm-v3.17.3-linux-amd64.tar.gz']);
     const v = spawnSync(got.path, ['version', '--template', '{{.Version}}'], { encoding: 'utf8' });
@@ -60,7 +75,13 @@ describe('installTool against a loopback mirror of real archives', () => {
   });
 
   it('the bundled kubectl sha256 matches the real upstream binary (bare file, no archive)', async () => {
-    const got = await installTool({ tool: 'kubectl', version: 'default', manifest, mirror: server.url, reusePath: false });
+    const got = await installTool({
+      tool: 'kubectl',
+      version: 'default',
+      manifest,
+      mirror: server.url,
+      reusePath: false,
+    });
     expect(got.version).toBe('1.33.9');
     const v = spawnSync(got.path, ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
     expect(JSON.parse(v.stdout).clientVersion.gitVersion).toBe('v1.33.9');
@@ -69,7 +90,13 @@ describe('installTool against a loopback mirror of real archives', () => {
   it('a second install is a cache hit with no download', async () => {
     await installTool({ tool: 'helm', version: '3.17.3', manifest, mirror: server.url, reusePath: false });
     server.requests.length = 0;
-    const again = await installTool({ tool: 'helm', version: '3.17.3', manifest, mirror: server.url, reusePath: false });
+    const again = await installTool({
+      tool: 'helm',
+      version: '3.17.3',
+      manifest,
+      mirror: server.url,
+      reusePath: false,
+    });
     expect(again.source).toBe('cache');
     expect(server.requests).toEqual([]);
   });
@@ -79,7 +106,13 @@ describe('installTool against a loopback mirror of real archives', () => {
     const asset = tampered.tools.helm!.versions['3.17.3']!['linux-x64']!;
     const real = asset.sha256;
     asset.sha256 = 'a'.repeat(64);
-    const err = await installTool({ tool: 'helm', version: '3.17.3', manifest: tampered, mirror: server.url, reusePath: false }).catch((e) => e);
+    const err = await installTool({
+      tool: 'helm',
+      version: '3.17.3',
+      manifest: tampered,
+      mirror: server.url,
+      reusePath: false,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(ChecksumError);
     expect(err.message).toContain(`expected sha256 ${'a'.repeat(64)}, got ${real}`);
     expect(cachedVersions('helm')).toEqual([]);
@@ -89,7 +122,13 @@ describe('installTool against a loopback mirror of real archives', () => {
   it('retries a 503 and then succeeds', async () => {
     const p = '/helm/v3.17.3/helm-v3.17.3-linux-amd64.tar.gz';
     server.failNext(p, 503, 2);
-    const got = await installTool({ tool: 'helm', version: '3.17.3', manifest, mirror: server.url, reusePath: false });
+    const got = await installTool({
+      tool: 'helm',
+      version: '3.17.3',
+      manifest,
+      mirror: server.url,
+      reusePath: false,
+    });
     expect(got.source).toBe('download');
     expect(server.requests).toEqual([p, p, p]);
   });
@@ -97,22 +136,40 @@ describe('installTool against a loopback mirror of real archives', () => {
   it('gives up on a 404 at once, naming the URL', async () => {
     const broken = structuredClone(manifest);
     broken.tools.helm!.versions['3.17.3']!['linux-x64']!.file = 'missing.tar.gz';
-    const err = await installTool({ tool: 'helm', version: '3.17.3', manifest: broken, mirror: server.url, reusePath: false }).catch((e) => e);
+    const err = await installTool({
+      tool: 'helm',
+      version: '3.17.3',
+      manifest: broken,
+      mirror: server.url,
+      reusePath: false,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(KubelineError);
     expect(err.message).toContain(`${server.url}/helm/v3.17.3/missing.tar.gz failed: HTTP 404`);
     expect(server.requests).toHaveLength(1);
   });
 
   it('an unsupported platform is an input error listing the pinned ones', async () => {
-    const err = await installTool({ tool: 'helm', version: '3.17.3', manifest, mirror: server.url, platform: 'linux-s390x' }).catch((e) => e);
+    const err = await installTool({
+      tool: 'helm',
+      version: '3.17.3',
+      manifest,
+      mirror: server.url,
+      platform: 'linux-s390x',
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect(err.message).toBe('input "platform": "linux-s390x" is not valid; helm 3.17.3 is pinned for: linux-x64');
+    expect(err.message).toBe(
+      'input "platform": "linux-s390x" is not valid; helm 3.17.3 is pinned for: linux-x64',
+    );
     expect(server.requests).toEqual([]);
   });
 
   it('an unknown version is an input error listing the pinned ones', async () => {
-    const err = await installTool({ tool: 'helm', version: '9.9.9', manifest, mirror: server.url }).catch((e) => e);
-    expect(err.message).toBe('input "helm": "9.9.9" is not valid; allowed: default, 3.17.3 or a major/minor prefix of one');
+    const err = await installTool({ tool: 'helm', version: '9.9.9', manifest, mirror: server.url }).catch(
+      (e) => e,
+    );
+    expect(err.message).toBe(
+      'input "helm": "9.9.9" is not valid; allowed: default, 3.17.3 or a major/minor prefix of one',
+    );
   });
 
   it('reuses a binary on PATH only when its version matches', async () => {
@@ -127,7 +184,12 @@ describe('installTool against a loopback mirror of real archives', () => {
       expect(server.requests).toEqual([]);
       const v4 = structuredClone(manifest);
       v4.tools.helm!.versions['3.17.4'] = v4.tools.helm!.versions['3.17.3']!;
-      const other = await installTool({ tool: 'helm', version: '3.17.4', manifest: v4, mirror: server.url }).catch((e) => e);
+      const other = await installTool({
+        tool: 'helm',
+        version: '3.17.4',
+        manifest: v4,
+        mirror: server.url,
+      }).catch((e) => e);
       // 3.17.4 is not what is on PATH, so it is downloaded (and here fails: the mirror has no such file).
       expect(String(other.message)).toContain('/helm/v3.17.4/');
     } finally {
@@ -143,7 +205,11 @@ describe('the bundled manifest', () => {
     for (const [tool, entry] of Object.entries(m.tools)) {
       expect(entry.upstream).toMatch(/^https:\/\//);
       for (const [version, platforms] of Object.entries(entry.versions)) {
-        expect([tool, version, Object.keys(platforms).sort()]).toEqual([tool, version, ['linux-arm64', 'linux-x64']]);
+        expect([tool, version, Object.keys(platforms).sort()]).toEqual([
+          tool,
+          version,
+          ['linux-arm64', 'linux-x64'],
+        ]);
       }
     }
     expect(Object.keys(m.tools.helm!.versions).some((v) => v.startsWith('4.'))).toBe(true);
