@@ -29,9 +29,10 @@ function specInput(decl: ActionMeta['inputs'][string], parser: InputParser<unkno
 export function gitlabComponent(meta: ActionMeta, parsers: Record<string, InputParser<unknown>>): string {
   const job = `kubeline-${meta.name}`;
   const inputs: Record<string, SpecInput | { default: string; description: string }> = {
+    // `job-` prefixed so they never clash with an action's own inputs (several take an `image`).
     'job-name': { default: job, description: 'Name of the job this component adds.' },
-    stage: { default: 'deploy', description: 'Stage of the job.' },
-    image: {
+    'job-stage': { default: 'deploy', description: 'Stage of the job.' },
+    'job-image': {
       default: 'node:24-bookworm-slim',
       description: 'Job image; it needs Node 24 (and the tools the action runs, or network to fetch them).',
     },

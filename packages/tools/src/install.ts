@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, KubelineError, exec, log, runnerTemp } from '@kubeline/runtime';
+import { InputError, KubelineError, exec, log, runnerTemp, toolCacheDir } from '@kubeline/runtime';
 import { downloadVerified } from './download.js';
 import { KNOWN_TOOLS, parseVersionOutput } from './known-tools.js';
 import { loadManifest, type Asset, type ToolsManifest } from './manifest.js';
@@ -75,13 +75,12 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
     const onPath = await findOnPath(binaryName, version);
     if (onPath) return { tool: req.tool, version, path: onPath, source: 'path' };
   }
-  // Loaded only here: tool-cache brings @actions/core and undici, which an action that exits early never needs.
+  const cached = findCached(req.tool, version, arch, binaryName);
+  if (cached) return { tool: req.tool, version, path: cached, source: 'cache' };
+
+  // Loaded only to install: tool-cache brings @actions/core and undici (~50 ms), which a cache hit
+  // or an action that exits early never needs.
   const tc = await import('@actions/tool-cache');
-  const cached = tc.find(req.tool, version, arch);
-  if (cached) {
-    const bin = path.join(cached, binaryName);
-    if (fs.existsSync(bin)) return { tool: req.tool, version, path: bin, source: 'cache' };
-  }
 
   const url = assetUrl(req.tool, version, asset, platform, entry.upstream, req.mirror);
   const work = fs.mkdtempSync(path.join(ensureDir(runnerTemp()), `${req.tool}-`));
@@ -124,6 +123,13 @@ async function unpack(
     throw new KubelineError(`${asset.file} does not contain ${asset.binary}`);
   fs.renameSync(inside, path.join(out, binaryName));
   return out;
+}
+
+/** tool-cache's own layout: `<cache>/<tool>/<version>/<arch>`, complete once `<arch>.complete` exists. */
+function findCached(tool: string, version: string, arch: string, binaryName: string): string | undefined {
+  const dir = path.join(toolCacheDir(), tool, version, arch);
+  const bin = path.join(dir, binaryName);
+  return fs.existsSync(`${dir}.complete`) && isExecutable(bin) ? bin : undefined;
 }
 
 async function findOnPath(binary: string, version: string): Promise<string | undefined> {
