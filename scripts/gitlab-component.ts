@@ -13,6 +13,14 @@ type SpecInput = {
 
 export const KUBELINE_VERSION = '0.1.0';
 
+/** GitLab report artifacts an action writes (under kubeline-outputs/), so GitLab's widgets read them. */
+const GITLAB_REPORTS: Record<string, Record<string, string>> = {
+  'trivy-scan': {
+    container_scanning: 'kubeline-outputs/trivy-scan/gl-container-scanning-report.json',
+    cyclonedx: 'kubeline-outputs/trivy-scan/trivy-report.cdx.json',
+  },
+};
+
 function specInput(decl: ActionMeta['inputs'][string], parser: InputParser<unknown> | undefined): SpecInput {
   const description = decl.description.replace(/\s+/g, ' ').trim();
   const def = decl.default ?? '';
@@ -58,7 +66,7 @@ export function gitlabComponent(meta: ActionMeta, parsers: Record<string, InputP
     ...(meta.post ? { after_script: [`$KUBELINE_CLI ${meta.name} post`] } : {}),
     artifacts: {
       when: 'always',
-      reports: { dotenv: `kubeline-${meta.name}.env` },
+      reports: { dotenv: `kubeline-${meta.name}.env`, ...GITLAB_REPORTS[meta.name] },
       paths: ['kubeline-outputs/', `kubeline-${meta.name}-summary.md`],
     },
   };

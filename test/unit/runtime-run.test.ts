@@ -114,8 +114,10 @@ describe('run() on GitLab', () => {
       lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
     expect(kv.PROBE_GREETING).toBe('hello 6');
-    expect(JSON.parse(fs.readFileSync(kv.PROBE_DATA!, 'utf8'))).toEqual({ count: 6, payload: null });
-    expect(fs.readFileSync(kv.PROBE_MULTI!, 'utf8')).toBe('line one\nline two');
+    // Relative to the job's directory: GitLab's project path can differ from job to job.
+    expect(kv.PROBE_DATA).toBe('kubeline-outputs/probe/data.json');
+    expect(JSON.parse(fs.readFileSync(path.join(dir, kv.PROBE_DATA!), 'utf8'))).toEqual({ count: 6, payload: null });
+    expect(fs.readFileSync(path.join(dir, kv.PROBE_MULTI!), 'utf8')).toBe('line one\nline two');
     expect(fs.existsSync(path.join(dir, 'kubeline-probe-summary.md'))).toBe(true);
   });
 });

@@ -387,7 +387,7 @@ describe('GitLab examples', () => {
         expect(preview[job]!.variables).toMatchObject({
           INPUT_IMAGE: '$BUILD_IMAGE_IMAGE_JSON',
           INPUT_REQUIRE_SIGNATURE: 'true',
-          INPUT_REQUIRE_SCAN: 'trivy-report.json',
+          INPUT_REQUIRE_SCAN: '$TRIVY_SCAN_JSON_REPORT',
           INPUT_HELM_VERSION: '4',
         });
       expect(preview['rollback-production']!.variables).toMatchObject({
@@ -397,7 +397,7 @@ describe('GitLab examples', () => {
       expect(preview.scan!.artifacts).toMatchObject({
         reports: {
           dotenv: 'kubeline-trivy-scan.env',
-          container_scanning: 'gl-container-scanning-report.json',
+          container_scanning: 'kubeline-outputs/trivy-scan/gl-container-scanning-report.json',
         },
       });
     });

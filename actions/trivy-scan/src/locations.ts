@@ -18,7 +18,8 @@ export function reportsFolder(
   env: NodeJS.ProcessEnv = process.env,
 ): string {
   if (given || platform === 'gitlab') {
-    const dir = path.resolve(given || '.');
+    // On GitLab, under kubeline-outputs/: the component keeps that folder as the job's artifacts.
+    const dir = path.resolve(given || path.join('kubeline-outputs', 'trivy-scan'));
     fs.mkdirSync(dir, { recursive: true });
     return dir;
   }

@@ -101,7 +101,8 @@ await run(action, async (ctx) => {
     ctx.output('passed', gate.passed);
     if (resolved.digest) ctx.output('image-digest', resolved.digest);
     for (const [format, file] of Object.entries(reports))
-      ctx.output(`${format as keyof typeof reports}-report`, file);
+      // GitLab's project path differs between jobs: hand on paths relative to the job's directory.
+      ctx.output(`${format as keyof typeof reports}-report`, ctx.platform === 'gitlab' ? path.relative(process.cwd(), file) : file);
     if (inWorkspace) annotateFindings(ctx.log, findings);
     writeScanSummary(ctx.summary, {
       subject: resolved.subject,

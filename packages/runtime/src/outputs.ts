@@ -46,7 +46,8 @@ export class DotenvOutputs implements OutputWriter {
       fs.mkdirSync(dir, { recursive: true });
       const target = path.join(dir, `${name}${opts.json ? '.json' : '.txt'}`);
       fs.writeFileSync(target, value);
-      inline = target;
+      // Relative to the job's directory: GitLab's project path can differ between jobs and runners.
+      inline = path.relative(process.cwd(), target).startsWith('..') ? target : path.relative(process.cwd(), target);
     }
     this.lines.set(key, `${key}=${inline}`);
   }
