@@ -6,9 +6,12 @@ import path from 'node:path';
 import { ROOT, runBundle } from '../support/processes.js';
 
 const fixture = path.join(ROOT, 'test', 'fixtures', 'build-image');
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 function step(inputs: Record<string, string>) {
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-bi-'));
+  made.push(temp);
   const vars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
   // A tool mirror that does not exist: any attempt to install buildx would fail differently.
   return runBundle('build-image', {
@@ -47,7 +50,7 @@ describe('actions/build-image/dist on bad input', () => {
     ],
     [
       { context: fixture, tags: '127.0.0.1:5000/app:v1', 'registry-ca': '/nonexistent/ca.pem' },
-      '/nonexistent/ca.pem does not exist (input "registry-ca")',
+      '/nonexistent/ca.pem does not exist (input "registry-ca": a PEM certificate or the path of one)',
     ],
   ])('%j', async (inputs, message) => {
     const r = await step(inputs);
@@ -61,6 +64,7 @@ describe('actions/build-image/dist on bad input', () => {
 describe('actions/build-image/dist post step', () => {
   it('removes a login and work folder a cancelled main step left behind', async () => {
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-bi-post-'));
+    made.push(temp);
     const login = fs.mkdtempSync(path.join(temp, 'kubeline-docker-'));
     const work = fs.mkdtempSync(path.join(temp, 'kubeline-build-'));
     fs.writeFileSync(path.join(login, 'config.json'), '{"auths":{}}');

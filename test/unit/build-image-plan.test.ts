@@ -34,7 +34,8 @@ import {
   describeCacheUse,
 } from '../../actions/build-image/src/cache-use.js';
 import { buildahCacheRepo } from '../../actions/build-image/src/buildah.js';
-import { locateSources } from '../../actions/build-image/src/sources.js';
+import { locateSources, registryCaFile } from '../../actions/build-image/src/sources.js';
+import { checkPlatforms } from '../../actions/build-image/src/registry-check.js';
 import type { BuildRequest } from '../../actions/build-image/src/builder.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -445,6 +446,17 @@ describe('inputs', () => {
   });
 });
 
+describe('pushed platforms', () => {
+  it('an index missing a requested platform is an error; arm64/v8 is arm64', () => {
+    const pushed = [{ platform: 'linux/amd64' }, { platform: 'linux/arm64' }];
+    expect(() => checkPlatforms(['linux/amd64', 'linux/arm64/v8'], pushed)).not.toThrow();
+    expect(() => checkPlatforms(['linux/amd64', 'linux/s390x'], pushed)).toThrow(
+      'the pushed index lacks platform linux/s390x (it has linux/amd64, linux/arm64)',
+    );
+    expect(() => checkPlatforms(['linux/amd64'], [])).not.toThrow();
+  });
+});
+
 describe('sources', () => {
   it('names the missing context or Dockerfile', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-ctx-'));
@@ -456,5 +468,15 @@ describe('sources', () => {
     );
     fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
     expect(locateSources(dir, '')).toEqual({ context: dir, dockerfile: path.join(dir, 'Dockerfile') });
+  });
+
+  it('takes the registry CA as PEM text or as the path of a file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-ca-'));
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const written = registryCaFile(`\n${pem}\n`, dir)!;
+    expect(fs.readFileSync(written, 'utf8')).toBe(`${pem}\n`);
+    expect(registryCaFile(written, '/unused')).toBe(written);
+    expect(registryCaFile('  ', dir)).toBeUndefined();
+    expect(() => registryCaFile('/no/ca.pem', dir)).toThrow('/no/ca.pem does not exist (input "registry-ca"');
   });
 });

@@ -1,0 +1,58 @@
+import type { CacheUse } from './cache-use.js';
+import type { TaggedRef } from './targets.js';
+
+/**
+ * How the image leaves the builder: `tags` pushes every tag at once; `digest` pushes the image
+ * untagged, so tags are only pointed at it once the tag policy has seen its digest; `none` pushes
+ * nothing.
+ */
+export type PushMode = 'tags' | 'digest' | 'none';
+
+/** One build, in the terms both backends share. */
+export interface BuildRequest {
+  context: string;
+  dockerfile: string;
+  targets: TaggedRef[];
+  labels: Map<string, string>;
+  buildArgs: Map<string, string>;
+  secrets: Map<string, string>;
+  platforms: string[];
+  cacheFrom: string[];
+  cacheTo: string[];
+  target: string;
+  provenance: string;
+  sbom: string;
+  pull: boolean;
+  noCache: boolean;
+  push: PushMode;
+  /** A private DOCKER_CONFIG holding the registry login, when one was given. */
+  dockerConfig?: string;
+  registryCa?: string;
+  /** A private folder for the builder's files (metadata, secrets); removed after the build. */
+  workDir: string;
+}
+
+export interface BuildResult {
+  /** The manifest (or index) digest: what the registry serves once pushed. */
+  digest: string;
+  /** The config digest or the builder's local image ID. */
+  imageId: string;
+  metadata: Record<string, unknown>;
+  cache: CacheUse;
+  /** The platform of a single-platform image, when the builder knows it. */
+  platform?: string;
+}
+
+export interface ImageBuilder {
+  /** For logs and the summary: `buildx 0.37.1 (remote driver)`. */
+  readonly description: string;
+  /** In push mode `digest`, whether the image is already in the registry (untagged) or only its digest is known. */
+  readonly pushesUntagged: boolean;
+  build(req: BuildRequest): Promise<BuildResult>;
+  /** Points tags at an image already pushed by digest (push mode `digest`). */
+  tag(req: BuildRequest, refs: TaggedRef[], digest: string): Promise<void>;
+  /** Bytes of the image as pushed (layers and config), when the builder can tell. */
+  size(req: BuildRequest, result: BuildResult): Promise<{ bytes: number; note?: string } | undefined>;
+  /** Frees what the build left behind locally. */
+  cleanup(): Promise<void>;
+}

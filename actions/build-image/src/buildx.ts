@@ -1,0 +1,190 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { KubelineError, ToolError, exec, log, runnerTemp } from '@kubeline/runtime';
+import { imageName } from '@kubeline/image';
+import { ensureTool } from '@kubeline/tools';
+import type { BuildRequest, BuildResult, ImageBuilder } from './builder.js';
+import { buildxArgs, cacheExportErrors, isCacheExportFailure, secretEnv } from './buildx-args.js';
+import { gatedFlags } from './buildx-features.js';
+import { buildxCacheUse } from './cache-use.js';
+import { trustedCaEnv } from './registry-tls.js';
+import type { TaggedRef } from './targets.js';
+
+interface Manifest {
+  config?: { size: number };
+  layers?: Array<{ size: number }>;
+  manifests?: Array<{ digest: string; annotations?: Record<string, string> }>;
+}
+
+/** docker buildx (standalone binary, verified install) on a `remote` builder or the docker engine's. */
+export class Buildx implements ImageBuilder {
+  readonly pushesUntagged = true;
+  private constructor(
+    private readonly bin: string,
+    private readonly version: string,
+    private readonly builder: string,
+    private readonly buildxConfig: string,
+  ) {}
+
+  get description(): string {
+    return `buildx ${this.version} (${this.builder === 'default' ? 'docker engine' : 'remote buildkitd'})`;
+  }
+
+  /**
+   * Installs buildx and names the builder. A `remote` builder for a buildkitd address is (re)declared in
+   * kubeline's own BUILDX_CONFIG, so the user's buildx settings are neither read nor changed.
+   */
+  static async create(versionInput: string, buildkitHost: string): Promise<Buildx> {
+    const tool = await ensureTool('buildx', versionInput, 'buildx-version');
+    const buildxConfig = path.join(runnerTemp(), 'kubeline-buildx');
+    if (!buildkitHost) return new Buildx(tool.path, tool.version, 'default', buildxConfig);
+    const name = `kubeline-${crypto.createHash('sha256').update(buildkitHost).digest('hex').slice(0, 8)}`;
+    if (!remoteBuilderDeclared(buildxConfig, name, buildkitHost))
+      await exec(
+        tool.path,
+        ['create', '--name', name, '--node', `${name}0`, '--driver', 'remote', buildkitHost],
+        {
+          env: { BUILDX_CONFIG: buildxConfig },
+          silent: true,
+        },
+      );
+    return new Buildx(tool.path, tool.version, name, buildxConfig);
+  }
+
+  private env(req: BuildRequest): Record<string, string> {
+    return {
+      BUILDX_CONFIG: this.buildxConfig,
+      ...(req.dockerConfig ? { DOCKER_CONFIG: req.dockerConfig } : {}),
+      ...trustedCaEnv(req),
+    };
+  }
+
+  async build(req: BuildRequest): Promise<BuildResult> {
+    const gated = gatedFlags(this.version, { provenance: req.provenance, sbom: req.sbom });
+    for (const why of gated.ignored) log.warning(`ignored ${why}`);
+    const metadataFile = path.join(req.workDir, 'metadata.json');
+    const iidFile = path.join(req.workDir, 'iid');
+    const run = (cacheTo: string[]) =>
+      exec(
+        this.bin,
+        buildxArgs(req, { builder: this.builder, metadataFile, iidFile, gatedFlags: gated.flags, cacheTo }),
+        {
+          env: { ...this.env(req), ...secretEnv(req) },
+        },
+      );
+    let result;
+    try {
+      result = await run(req.cacheTo);
+    } catch (err) {
+      if (!(err instanceof ToolError) || req.cacheTo.length === 0 || !isCacheExportFailure(err.stderr))
+        throw err;
+      log.warning(`cache export failed; building again without cache-to: ${lastError(err.stderr)}`);
+      result = await run([]);
+    }
+    for (const e of cacheExportErrors(result.stderr))
+      log.warning(`cache export failed (the image is fine): ${e}`);
+    const metadata = JSON.parse(fs.readFileSync(metadataFile, 'utf8')) as Record<string, unknown>;
+    const digest = metadata['containerimage.digest'];
+    if (typeof digest !== 'string' || !digest)
+      throw new KubelineError(
+        `buildx reported no image digest (containerimage.digest missing from ${metadataFile})`,
+      );
+    const imageId = fs.existsSync(iidFile) ? fs.readFileSync(iidFile, 'utf8').trim() : digest;
+    const platform =
+      descriptorPlatform(metadata) ??
+      (req.platforms.length > 1 ? undefined : (req.platforms[0] ?? (await this.nativePlatform(req))));
+    return { digest, imageId, metadata, cache: buildxCacheUse(result.stderr), platform };
+  }
+
+  /** The docker driver's metadata names no platform: the builder's first (native) one is what it built. */
+  private async nativePlatform(req: BuildRequest): Promise<string | undefined> {
+    const r = await exec(this.bin, ['inspect', this.builder], {
+      env: this.env(req),
+      silent: true,
+      allowFailure: true,
+    });
+    return /^Platforms:\s+([^,\s]+)/m.exec(r.stdout)?.[1];
+  }
+
+  /** `imagetools create --prefer-index=false` copies a single source as is, so the digest stays the same. */
+  async tag(req: BuildRequest, refs: TaggedRef[], digest: string): Promise<void> {
+    const byRepo = new Map<string, TaggedRef[]>();
+    for (const r of refs) byRepo.set(imageName(r), [...(byRepo.get(imageName(r)) ?? []), r]);
+    for (const [repo, list] of byRepo) {
+      const tags = list.flatMap((r) => ['--tag', `${repo}:${r.tag}`]);
+      const args = ['imagetools', 'create', '--builder', this.builder, '--prefer-index=false'];
+      try {
+        await exec(this.bin, [...args, ...tags, `${repo}@${digest}`], { env: this.env(req) });
+      } catch (err) {
+        if (!(err instanceof ToolError)) throw err;
+        throw new KubelineError(
+          `buildx could not point ${list.map((r) => r.tag).join(', ')} at ${repo}@${digest}; the image stays pushed, untagged`,
+          err.details,
+        );
+      }
+    }
+  }
+
+  /** Layers and config as the registry holds them, summed over the platforms of an index. */
+  async size(req: BuildRequest, result: BuildResult): Promise<{ bytes: number } | undefined> {
+    if (req.push === 'none') return undefined;
+    const repo = imageName(req.targets[0]!);
+    const top = await this.rawManifest(req, `${repo}@${result.digest}`);
+    const images = top.manifests
+      ? await Promise.all(
+          top.manifests
+            .filter((m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
+            .map((m) => this.rawManifest(req, `${repo}@${m.digest}`)),
+        )
+      : [top];
+    return {
+      bytes: images.reduce((n, m) => n + (m.config?.size ?? 0) + sum(m.layers?.map((l) => l.size)), 0),
+    };
+  }
+
+  private async rawManifest(req: BuildRequest, ref: string): Promise<Manifest> {
+    const args = ['imagetools', 'inspect', '--builder', this.builder, '--raw', ref];
+    return JSON.parse((await exec(this.bin, args, { env: this.env(req), silent: true })).stdout) as Manifest;
+  }
+
+  async cleanup(): Promise<void> {}
+}
+
+/**
+ * Whether an earlier step already declared this builder: buildx keeps it in `instances/<name>`. Reading
+ * that file saves a buildx start per build; anything unexpected just declares it again.
+ */
+function remoteBuilderDeclared(buildxConfig: string, name: string, endpoint: string): boolean {
+  try {
+    const instance = JSON.parse(fs.readFileSync(path.join(buildxConfig, 'instances', name), 'utf8')) as {
+      Driver?: string;
+      Nodes?: Array<{ Endpoint?: string }>;
+    };
+    return instance.Driver === 'remote' && instance.Nodes?.[0]?.Endpoint === endpoint;
+  } catch {
+    return false;
+  }
+}
+
+/** `containerimage.descriptor.platform` of a single-platform build, as `os/arch[/variant]`. */
+function descriptorPlatform(metadata: Record<string, unknown>): string | undefined {
+  const p = (
+    metadata['containerimage.descriptor'] as {
+      platform?: { os: string; architecture: string; variant?: string };
+    }
+  )?.platform;
+  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : undefined;
+}
+
+const sum = (xs: number[] = []) => xs.reduce((a, b) => a + b, 0);
+
+function lastError(stderr: string): string {
+  return (
+    stderr
+      .split('\n')
+      .reverse()
+      .find((l) => /ERROR/.test(l))
+      ?.trim() ?? 'see the log above'
+  );
+}

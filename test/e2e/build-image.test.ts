@@ -1,0 +1,427 @@
+// build-image's committed bundle against the real stack: buildx (sha256-verified from the stack's tool
+// mirror) on the standalone buildkitd, and Debian buildah; pushes to the open and the authenticated
+// registry, read back with kubeline's own RegistryClient and the registry's HTTP API.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { RegistryClient, parseImageInput, parseReference, type ImageContract } from '@kubeline/image';
+import { repoRoot } from '../stack/paths.js';
+import { loadStackEnv } from './harness/stack-env.js';
+import { runBundle, type Ran } from '../support/processes.js';
+
+const env = loadStackEnv();
+const unique = () => randomBytes(4).toString('hex');
+const fixture = join(repoRoot, 'test/fixtures/build-image');
+// Anything kubeline or buildx sends past loopback goes to a dead proxy and fails.
+const loopbackOnly = {
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost',
+};
+const SECRET = `tok-${randomBytes(12).toString('hex')}`;
+let toolCache: string;
+const made: string[] = [];
+/** A temp folder removed when the file's tests end. */
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
+
+/** A build context: the fixture, a static busybox and a marker that makes the image unique. */
+function context(marker = unique()): string {
+  const dir = tempDir('kubeline-bi-ctx-');
+  cpSync(fixture, dir, { recursive: true });
+  copyFileSync('/bin/busybox', join(dir, 'busybox'));
+  writeFileSync(join(dir, 'marker'), `${marker}\n`);
+  return dir;
+}
+
+interface Build extends Ran {
+  out: Record<string, string>;
+  runnerTemp: string;
+}
+
+/** One job step: the committed bundle with INPUT_* variables, its own temp dir, the shared tool cache. */
+async function build(inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<Build> {
+  const runnerTemp = tempDir('kubeline-bi-rt-');
+  const vars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+  const ran = await runBundle('build-image', {
+    ...loopbackOnly,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_TOOL_CACHE: toolCache,
+    KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR ?? '',
+    KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST ?? '',
+    BUILDKIT_HOST: env.BUILDKIT_HOST,
+    KUBELINE_RETRY_BASE_MS: '50',
+    ...vars,
+    ...extra,
+  });
+  let out: Record<string, string> = {};
+  try {
+    out = JSON.parse(ran.stdout) as Record<string, string>;
+  } catch {
+    // a failed step may print nothing on stdout
+  }
+  return { ...ran, out, runnerTemp };
+}
+
+const ok = (b: Build) => {
+  if (b.code !== 0) throw new Error(`build-image failed:\n${b.stderr}`);
+  return b;
+};
+const errorLines = (r: Ran) => r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+
+const authClient = () =>
+  new RegistryClient(env.AUTH_REGISTRY, {
+    credentials: { username: env.AUTH_REGISTRY_USER, password: env.AUTH_REGISTRY_PASSWORD },
+    caFile: env.AUTH_REGISTRY_CA,
+  });
+
+/** The digest the registry serves for a reference, read with kubeline's RegistryClient. */
+async function served(
+  ref: string,
+  client = new RegistryClient(parseReference(ref).registry),
+): Promise<string> {
+  const found = await client.manifest(parseReference(ref));
+  if (!found) throw new Error(`${ref} is not in the registry`);
+  return found.digest;
+}
+
+/** Files of every layer of an image in the open registry: path → content (a minimal tar reader). */
+async function layerFiles(
+  repository: string,
+  digest: string,
+): Promise<{ files: Map<string, Buffer>; raw: Buffer[] }> {
+  const base = `http://${env.REGISTRY}/v2/${repository}`;
+  const manifest = (await (
+    await fetch(`${base}/manifests/${digest}`, {
+      headers: {
+        accept:
+          'application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json',
+      },
+    })
+  ).json()) as { layers: Array<{ digest: string }> };
+  const files = new Map<string, Buffer>();
+  const raw: Buffer[] = [];
+  for (const layer of manifest.layers) {
+    const tar = gunzipSync(Buffer.from(await (await fetch(`${base}/blobs/${layer.digest}`)).arrayBuffer()));
+    raw.push(tar);
+    for (let at = 0; at + 512 <= tar.length;) {
+      const name = tar
+        .subarray(at, at + 100)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
+      if (!name) break;
+      const size = parseInt(
+        tar
+          .subarray(at + 124, at + 136)
+          .toString('utf8')
+          .replace(/\0.*$/s, '')
+          .trim() || '0',
+        8,
+      );
+      files.set(name, tar.subarray(at + 512, at + 512 + size));
+      at += 512 + Math.ceil(size / 512) * 512;
+    }
+  }
+  return { files, raw };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+beforeAll(() => {
+  toolCache = tempDir('kubeline-bi-tc-');
+});
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(['buildx', 'buildah'] as const)('build-image with %s', (builder) => {
+  let result: Build;
+  let tag: string;
+  const repo = `e2e/build-image-${builder}`;
+
+  beforeAll(async () => {
+    tag = `${env.REGISTRY}/${repo}:t-${unique()}`;
+    result = await build({ builder, context: context(), tags: tag, secrets: `token=${SECRET}` });
+  });
+
+  test('pushes and reports the digest the registry serves, by tag and by name@digest', async () => {
+    ok(result);
+    const digest = result.out.digest!;
+    expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(await served(tag)).toBe(digest);
+    expect(result.out.image).toBe(`${env.REGISTRY}/${repo}@${digest}`);
+    expect(result.out['image-id']).not.toBe(digest);
+    expect(result.out.tags).toBe(tag);
+  });
+
+  test('image-json parses as the image contract every later action takes', () => {
+    const input = parseImageInput(result.out['image-json']!);
+    expect(input.kind).toBe('contract');
+    const contract = (input as { contract: ImageContract }).contract;
+    expect(contract).toMatchObject({
+      name: `${env.REGISTRY}/${repo}`,
+      digest: result.out.digest,
+      ref: result.out.image,
+      tags: [tag.split(':').pop()],
+      pushed: true,
+      platforms: [{ platform: 'linux/amd64', digest: result.out.digest }],
+    });
+    expect(contract.labels['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(JSON.parse(result.out.platforms!)).toEqual(contract.platforms);
+    expect(JSON.parse(result.out.metadata!)['containerimage.digest']).toBe(result.out.digest);
+  });
+
+  test('the build secret was mounted, yet is in no layer and no log', async () => {
+    const { files, raw } = await layerFiles(repo, result.out.digest!);
+    expect(files.get('app/token.sha256')?.toString().trim()).toBe(sha256(SECRET));
+    for (const tar of raw) expect(tar.includes(SECRET)).toBe(false);
+    expect(result.stdout + result.stderr).not.toContain(SECRET);
+  });
+
+  test('the summary names the digest, platforms, cache use and duration', () => {
+    const summary = readFileSync(join(result.runnerTemp, 'kubeline-build-image-summary.md'), 'utf8');
+    expect(summary).toContain(result.out.digest);
+    expect(summary).toMatch(/\| platforms \| linux\/amd64: /);
+    expect(summary).toMatch(/\| cache \| \d+\/\d+ steps cached \|/);
+    expect(summary).toMatch(/\| duration \| build [\d.]+m?s, total /);
+    expect(summary).toMatch(/\| size \| [\d.]+ (KiB|MiB)/);
+  });
+
+  test('pushes to the authenticated TLS registry with a login that is removed afterwards', async () => {
+    const authTag = `${env.AUTH_REGISTRY}/${repo}:t-${unique()}`;
+    const b = ok(
+      await build({
+        builder,
+        context: context(),
+        tags: authTag,
+        secrets: `token=${SECRET}`,
+        'registry-username': env.AUTH_REGISTRY_USER,
+        'registry-password': env.AUTH_REGISTRY_PASSWORD,
+        // The CA as a path for one builder and as PEM text for the other: both forms are accepted.
+        'registry-ca':
+          builder === 'buildx' ? env.AUTH_REGISTRY_CA : readFileSync(env.AUTH_REGISTRY_CA, 'utf8'),
+      }),
+    );
+    expect(await served(authTag, authClient())).toBe(b.out.digest);
+    expect(b.stdout + b.stderr).not.toContain(env.AUTH_REGISTRY_PASSWORD);
+    expect(readdirSync(b.runnerTemp).filter((f) => f.startsWith('kubeline-docker-'))).toEqual([]);
+  });
+});
+
+describe('build-image with the wrong registry password', () => {
+  test.each(['buildx', 'buildah'])('%s: exit 1, one clear line, the password in no log', async (builder) => {
+    const wrong = `wrong-${randomBytes(8).toString('hex')}`;
+    const b = await build({
+      builder,
+      context: context(),
+      tags: `${env.AUTH_REGISTRY}/e2e/build-image-auth:t-${unique()}`,
+      secrets: `token=${SECRET}`,
+      'registry-username': env.AUTH_REGISTRY_USER,
+      'registry-password': wrong,
+      'registry-ca': env.AUTH_REGISTRY_CA,
+    });
+    expect(b.code).toBe(1);
+    expect(errorLines(b)).toEqual([
+      expect.stringMatching(
+        /^error: build-image: registry 127\.0\.0\.1:5443 refused the credentials for .* \(HTTP 401\)$/,
+      ),
+    ]);
+    expect(b.stdout + b.stderr).not.toContain(wrong);
+    expect(b.stdout + b.stderr).not.toContain(
+      Buffer.from(`${env.AUTH_REGISTRY_USER}:${wrong}`).toString('base64'),
+    );
+  });
+});
+
+describe('tag policy', () => {
+  const repo = `${env.REGISTRY}/e2e/build-image-policy`;
+
+  test('immutable refuses to re-point an existing tag; nothing moves and the untagged push is named', async () => {
+    const tag = `${repo}:v-${unique()}`;
+    const first = ok(await build({ context: context('first'), tags: tag, secrets: `token=${SECRET}` }));
+    const second = await build({ context: context('second'), tags: tag, secrets: `token=${SECRET}` });
+    expect(second.code).toBe(1);
+    expect(errorLines(second)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^error: build-image: tag-policy immutable: ${tag.replace(/[.]/g, '\\.')} already points to ${first.out.digest}, not this build's sha256:[a-f0-9]{64}; no tag was moved and the new image was pushed untagged as ${repo.replace(/[.]/g, '\\.')}@sha256:`,
+        ),
+      ),
+    ]);
+    expect(await served(tag)).toBe(first.out.digest);
+  });
+
+  test('buildah: the digest is computed before any push, so a refusal pushes nothing', async () => {
+    const tag = `${repo}:b-${unique()}`;
+    const first = ok(
+      await build({ builder: 'buildah', context: context('b1'), tags: tag, secrets: `token=${SECRET}` }),
+    );
+    const second = await build({
+      builder: 'buildah',
+      context: context('b2'),
+      tags: tag,
+      secrets: `token=${SECRET}`,
+    });
+    expect(second.code).toBe(1);
+    expect(errorLines(second)).toEqual([
+      expect.stringMatching(
+        /already points to sha256:[a-f0-9]{64}, not this build's sha256:[a-f0-9]{64}; no tag was moved and nothing was pushed$/,
+      ),
+    ]);
+    expect(await served(tag)).toBe(first.out.digest);
+  });
+
+  test('immutable confirms a tag that already holds the same image, and adds the new tags', async () => {
+    const ctx = context('same');
+    const v = `v-${unique()}`;
+    const fixedTime = { SOURCE_DATE_EPOCH: '1700000000' };
+    const first = ok(
+      await build({ context: ctx, tags: `${repo}:${v}`, secrets: `token=${SECRET}` }, fixedTime),
+    );
+    const again = ok(
+      await build(
+        { context: ctx, tags: `${repo}:${v}\n${repo}:${v}-b`, secrets: `token=${SECRET}` },
+        fixedTime,
+      ),
+    );
+    expect(again.out.digest).toBe(first.out.digest);
+    expect(await served(`${repo}:${v}-b`)).toBe(first.out.digest);
+  });
+
+  test('mutable moves the tag and says so; latest is refused only when immutable', async () => {
+    const tag = `${repo}:m-${unique()}`;
+    const first = ok(await build({ context: context(), tags: tag, secrets: `token=${SECRET}` }));
+    const moved = ok(
+      await build({ context: context(), tags: tag, secrets: `token=${SECRET}`, 'tag-policy': 'mutable' }),
+    );
+    expect(moved.stderr).toContain(`tag ${tag} moved from ${first.out.digest} to ${moved.out.digest}`);
+    expect(await served(tag)).toBe(moved.out.digest);
+
+    const latest = await build({ context: context(), tags: `${repo}:latest`, secrets: `token=${SECRET}` });
+    expect(latest.code).toBe(1);
+    expect(errorLines(latest)).toEqual([expect.stringContaining('tag-policy immutable refuses `latest`')]);
+  });
+});
+
+describe('build-image, more of what users rely on', () => {
+  test.each(['buildx', 'buildah'])(
+    '%s: two platforms FROM scratch give an index whose per-platform digests are reported',
+    async (builder) => {
+      const repo = `${env.REGISTRY}/e2e/build-image-multi-${builder}`;
+      const b = ok(
+        await build({
+          builder,
+          context: context(),
+          file: join(fixture, 'Dockerfile.multi'),
+          tags: `${repo}:t-${unique()}`,
+          platforms: 'linux/amd64,linux/arm64',
+        }),
+      );
+      const index = await new RegistryClient(env.REGISTRY).manifest(
+        parseReference(`${repo}@${b.out.digest}`),
+      );
+      expect(index?.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+      const platforms = JSON.parse(b.out.platforms!) as Array<{ platform: string; digest: string }>;
+      expect(platforms.map((p) => p.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+      expect(platforms).toEqual(index?.platforms);
+    },
+  );
+
+  test('default tags and OCI labels come from the CI context when tags is empty', async () => {
+    const sha = randomBytes(20).toString('hex');
+    const repo = `${env.REGISTRY}/e2e/build-image-defaults`;
+    const b = ok(
+      await build(
+        { context: context(), repository: repo, secrets: `token=${SECRET}` },
+        {
+          GITHUB_SHA: sha,
+          GITHUB_REF: 'refs/heads/main',
+          GITHUB_REPOSITORY: 'acme/web',
+          GITHUB_SERVER_URL: 'https://github.com',
+        },
+      ),
+    );
+    expect(b.out.tags).toBe(`${repo}:sha-${sha.slice(0, 7)}`);
+    const contract = JSON.parse(b.out['image-json']!) as ImageContract;
+    expect(contract.labels).toMatchObject({
+      'org.opencontainers.image.source': 'https://github.com/acme/web',
+      'org.opencontainers.image.revision': sha,
+      'org.opencontainers.image.version': `sha-${sha.slice(0, 7)}`,
+    });
+  });
+
+  test('a cache export that fails warns and does not fail the build', async () => {
+    const tag = `${env.REGISTRY}/e2e/build-image-cache:t-${unique()}`;
+    const b = ok(
+      await build({
+        context: context(),
+        tags: tag,
+        secrets: `token=${SECRET}`,
+        'cache-to': 'type=registry,ref=127.0.0.1:9/nowhere/cache:latest,mode=max',
+      }),
+    );
+    expect(b.stderr).toMatch(/warning: cache export failed/);
+    expect(await served(tag)).toBe(b.out.digest);
+  });
+
+  test('on the docker engine (no buildkit-host) a refused cache export is retried without it', async () => {
+    const tag = `${env.REGISTRY}/e2e/build-image-engine:t-${unique()}`;
+    // The stack's engine has no bridge network for RUN steps: the fixture without one.
+    const b = ok(
+      await build(
+        {
+          context: context(),
+          file: join(fixture, 'Dockerfile.multi'),
+          tags: tag,
+          'cache-to': `type=registry,ref=${env.REGISTRY}/e2e/cache:c`,
+        },
+        { BUILDKIT_HOST: '', DOCKER_HOST: env.DOCKER_HOST },
+      ),
+    );
+    expect(b.stderr).toContain('(docker engine)');
+    expect(b.stderr).toMatch(
+      /warning: cache export failed; building again without cache-to: .*not supported for the docker driver/,
+    );
+    expect(await served(tag)).toBe(b.out.digest);
+    expect(JSON.parse(b.out.platforms!)).toEqual([{ platform: 'linux/amd64', digest: b.out.digest }]);
+  });
+
+  test('push: false still gives a digest, marked not pushed, and pushes nothing', async () => {
+    const tag = `${env.REGISTRY}/e2e/build-image-local:t-${unique()}`;
+    const b = ok(await build({ context: context(), tags: tag, push: 'false', secrets: `token=${SECRET}` }));
+    expect(b.out.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect((JSON.parse(b.out['image-json']!) as ImageContract).pushed).toBe(false);
+    expect(await new RegistryClient(env.REGISTRY).manifest(parseReference(tag))).toBeUndefined();
+  });
+
+  test('missing context and Dockerfile are named; the step leaves no login behind', async () => {
+    const dir = tempDir('kubeline-bi-empty-');
+    const b = await build({
+      context: dir,
+      tags: `${env.REGISTRY}/e2e/x:1`,
+      'registry-username': 'u',
+      'registry-password': 'p-123456',
+    });
+    expect(b.code).toBe(1);
+    expect(errorLines(b)).toEqual([
+      `error: build-image: Dockerfile ${join(dir, 'Dockerfile')} does not exist (input "file")`,
+    ]);
+    expect(existsSync(join(b.runnerTemp, 'state'))).toBe(false);
+  });
+});
