@@ -32,7 +32,8 @@ function validateContract(value: unknown, inputName: string, shown: string): Ima
   if (typeof c.digest !== 'string' || !DIGEST.test(c.digest)) fail('a "digest" of the form sha256:<64 hex>');
   parseReference(`${c.name}@${c.digest}`, inputName);
   if (c.ref !== undefined && c.ref !== `${c.name}@${c.digest}`) fail('"ref" equal to name@digest');
-  for (const p of c.platforms ?? []) if (!DIGEST.test(p?.digest ?? '')) fail('platform digests of the form sha256:<64 hex>');
+  for (const p of c.platforms ?? [])
+    if (!DIGEST.test(p?.digest ?? '')) fail('platform digests of the form sha256:<64 hex>');
   return {
     name: c.name!,
     digest: c.digest!,
@@ -50,7 +51,8 @@ function validateContract(value: unknown, inputName: string, shown: string): Ima
  */
 export function parseImageInput(raw: string, inputName = 'image'): ImageInput {
   const text = raw.trim();
-  if (!text) throw new InputError(inputName, raw, 'an image reference or the image-json of build-image is required');
+  if (!text)
+    throw new InputError(inputName, raw, 'an image reference or the image-json of build-image is required');
   const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   let json: string | undefined;
   if (text.startsWith('{')) json = text;
@@ -60,7 +62,11 @@ export function parseImageInput(raw: string, inputName = 'image'): ImageInput {
     try {
       value = JSON.parse(json);
     } catch (e) {
-      throw new InputError(inputName, shown, `it looks like JSON but does not parse (${(e as Error).message})`);
+      throw new InputError(
+        inputName,
+        shown,
+        `it looks like JSON but does not parse (${(e as Error).message})`,
+      );
     }
     return { kind: 'contract', contract: validateContract(value, inputName, shown) };
   }

@@ -9,7 +9,10 @@ export interface Credentials {
 }
 
 /** Credentials for a registry from docker's config.json (`auths[host].auth`), as `docker login` left them. */
-export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+export function dockerConfigCredentials(
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Credentials | undefined {
   const file = path.join(env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'), 'config.json');
   let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
   try {
@@ -17,11 +20,15 @@ export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv
   } catch {
     return undefined;
   }
-  const keys = registry === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+  const keys =
+    registry === 'docker.io'
+      ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io']
+      : [registry, `https://${registry}`, `http://${registry}`];
   for (const key of keys) {
     const entry = config.auths?.[key];
     if (!entry) continue;
-    if (entry.username && entry.password) return remember({ username: entry.username, password: entry.password });
+    if (entry.username && entry.password)
+      return remember({ username: entry.username, password: entry.password });
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const i = decoded.indexOf(':');

@@ -14,7 +14,10 @@ export interface RegistryLogin {
  * config.json under the runner temp dir — never the user's own ~/.docker, and no `docker login`
  * process that could echo them. Callers remove it in their post step.
  */
-export function writeRegistryLogin(logins: Array<{ registry: string } & Credentials>, base = runnerTemp()): RegistryLogin {
+export function writeRegistryLogin(
+  logins: Array<{ registry: string } & Credentials>,
+  base = runnerTemp(),
+): RegistryLogin {
   fs.mkdirSync(base, { recursive: true });
   const dir = fs.mkdtempSync(path.join(base, 'kubeline-docker-'));
   fs.chmodSync(dir, 0o700);

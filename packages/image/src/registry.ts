@@ -2,7 +2,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { KubelineError, TransientError, UserError, addSecret, isTransientStatus, retry } from '@kubeline/runtime';
+import {
+  KubelineError,
+  TransientError,
+  UserError,
+  addSecret,
+  isTransientStatus,
+  retry,
+} from '@kubeline/runtime';
 import { dockerConfigCredentials, parseChallenge, type Credentials } from './registry-auth.js';
 import { apiHost, formatReference, type ImageRef } from './reference.js';
 
@@ -38,7 +45,8 @@ const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\
 /** Reads manifests from an OCI registry: the Distribution API, with basic or token auth. */
 export class RegistryClient {
   private token: string | undefined;
-  private scheme: 'https' | 'http' = 'https';
+  /** Per host, for every client in this process: a loopback registry found to speak plain HTTP. */
+  private static readonly plainHttp = new Set<string>();
   private readonly ca: Buffer | undefined;
 
   constructor(
@@ -64,26 +72,49 @@ export class RegistryClient {
     const digest = String(res.headers['docker-content-digest'] ?? '') || sha256(res.body);
     const doc = JSON.parse(res.body.toString('utf8')) as {
       mediaType?: string;
-      manifests?: Array<{ digest: string; platform?: { os: string; architecture: string; variant?: string }; annotations?: Record<string, string> }>;
+      manifests?: Array<{
+        digest: string;
+        platform?: { os: string; architecture: string; variant?: string };
+        annotations?: Record<string, string>;
+      }>;
     };
     const mediaType = doc.mediaType ?? String(res.headers['content-type'] ?? '');
     const platforms = INDEX_TYPES.has(mediaType)
       ? (doc.manifests ?? [])
           // Attestation manifests ride in the index as platform unknown/unknown: not a runnable platform.
-          .filter((m) => m.platform && m.platform.os !== 'unknown' && m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
-          .map((m) => ({ platform: [m.platform!.os, m.platform!.architecture, m.platform!.variant].filter(Boolean).join('/'), digest: m.digest }))
+          .filter(
+            (m) =>
+              m.platform &&
+              m.platform.os !== 'unknown' &&
+              m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
+          )
+          .map((m) => ({
+            platform: [m.platform!.os, m.platform!.architecture, m.platform!.variant]
+              .filter(Boolean)
+              .join('/'),
+            digest: m.digest,
+          }))
       : [];
     return { digest, mediaType, platforms };
   }
 
   private failure(res: Response, what: string): KubelineError {
     const detail = res.body.toString('utf8').slice(0, 300).trim();
-    if (res.status === 401) return new UserError(`registry ${this.registry} refused the credentials for ${what} (HTTP 401)`);
-    if (res.status === 403) return new UserError(`registry ${this.registry} denied access to ${what} (HTTP 403)`);
-    return new KubelineError(`registry ${this.registry} answered HTTP ${res.status} for ${what}${detail ? `: ${detail}` : ''}`);
+    if (res.status === 401)
+      return new UserError(`registry ${this.registry} refused the credentials for ${what} (HTTP 401)`);
+    if (res.status === 403)
+      return new UserError(`registry ${this.registry} denied access to ${what} (HTTP 403)`);
+    return new KubelineError(
+      `registry ${this.registry} answered HTTP ${res.status} for ${what}${detail ? `: ${detail}` : ''}`,
+    );
   }
 
-  private async request(pathname: string, method: string, repository: string, headers: Record<string, string>): Promise<Response> {
+  private async request(
+    pathname: string,
+    method: string,
+    repository: string,
+    headers: Record<string, string>,
+  ): Promise<Response> {
     let res = await this.send(pathname, method, headers);
     if (res.status === 401 && res.headers['www-authenticate']) {
       await this.authenticate(String(res.headers['www-authenticate']), repository);
@@ -96,15 +127,21 @@ export class RegistryClient {
     const { scheme, params } = parseChallenge(challenge);
     const creds = this.credentials();
     if (scheme === 'basic') {
-      if (!creds) throw new UserError(`registry ${this.registry} needs credentials (registry-username / registry-password or docker login)`);
+      if (!creds)
+        throw new UserError(
+          `registry ${this.registry} needs credentials (registry-username / registry-password or docker login)`,
+        );
       this.token = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
       return;
     }
-    if (scheme !== 'bearer' || !params.realm) throw new KubelineError(`registry ${this.registry} asked for unsupported auth: ${challenge}`);
+    if (scheme !== 'bearer' || !params.realm)
+      throw new KubelineError(`registry ${this.registry} asked for unsupported auth: ${challenge}`);
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? `repository:${repository}:pull`);
-    const auth: Record<string, string> = creds ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` } : {};
+    const auth: Record<string, string> = creds
+      ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` }
+      : {};
     const res = await this.raw(url, 'GET', auth);
     if (res.status !== 200) throw this.failure(res, `a token for ${repository}`);
     const body = JSON.parse(res.body.toString('utf8')) as { token?: string; access_token?: string };
@@ -116,14 +153,19 @@ export class RegistryClient {
 
   private async send(pathname: string, method: string, headers: Record<string, string>): Promise<Response> {
     const host = apiHost(this.registry);
-    const attempt = () => this.raw(new URL(`${this.scheme}://${host}${pathname}`), method, { ...headers, ...(this.token ? { authorization: this.token } : {}) });
+    const attempt = (scheme: string) =>
+      this.raw(new URL(`${scheme}://${host}${pathname}`), method, {
+        ...headers,
+        ...(this.token ? { authorization: this.token } : {}),
+      });
+    if (RegistryClient.plainHttp.has(host)) return attempt('http');
     try {
-      return await attempt();
+      return await attempt('https');
     } catch (e) {
-      // Like docker, a loopback registry may speak plain HTTP: fall back once when TLS fails.
-      if (this.scheme === 'https' && isLoopback(host) && /EPROTO|wrong version number|ECONNRESET/.test(String((e as Error).message))) {
-        this.scheme = 'http';
-        return attempt();
+      // Like docker, a loopback registry may speak plain HTTP: fall back when its TLS handshake fails.
+      if (isLoopback(host) && /EPROTO|wrong version number|ECONNRESET/.test(String((e as Error).message))) {
+        RegistryClient.plainHttp.add(host);
+        return attempt('http');
       }
       throw e;
     }
@@ -134,19 +176,41 @@ export class RegistryClient {
       () =>
         new Promise<Response>((resolve, reject) => {
           const lib = url.protocol === 'http:' ? http : https;
-          const req = lib.request(url, { method, headers, ...(url.protocol === 'https:' && this.ca ? { ca: this.ca } : {}), timeout: 30_000 }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const out = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
-              if (isTransientStatus(out.status)) reject(new TransientError(`registry ${this.registry} answered HTTP ${out.status}`, out.status));
-              else resolve(out);
-            });
-          });
+          const req = lib.request(
+            url,
+            {
+              method,
+              headers,
+              ...(url.protocol === 'https:' && this.ca ? { ca: this.ca } : {}),
+              timeout: 30_000,
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => {
+                const out = {
+                  status: res.statusCode ?? 0,
+                  headers: res.headers,
+                  body: Buffer.concat(chunks),
+                };
+                if (isTransientStatus(out.status))
+                  reject(
+                    new TransientError(`registry ${this.registry} answered HTTP ${out.status}`, out.status),
+                  );
+                else resolve(out);
+              });
+            },
+          );
           req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
           req.on('error', (e: NodeJS.ErrnoException) => {
-            if (e.code === 'ENOTFOUND' || e.code === 'ECONNREFUSED') reject(new UserError(`cannot reach registry ${this.registry}: ${e.code}`));
-            else if (/certificate|self.signed|CERT_/i.test(e.message)) reject(new UserError(`registry ${this.registry}: TLS certificate not trusted (${e.message}); give its CA`));
+            if (e.code === 'ENOTFOUND' || e.code === 'ECONNREFUSED')
+              reject(new UserError(`cannot reach registry ${this.registry}: ${e.code}`));
+            else if (/certificate|self.signed|CERT_/i.test(e.message))
+              reject(
+                new UserError(
+                  `registry ${this.registry}: TLS certificate not trusted (${e.message}); give its CA`,
+                ),
+              );
             else reject(e);
           });
           req.end();
