@@ -42,6 +42,6 @@ export function runTs(file: string, env: NodeJS.ProcessEnv = {}, args: string[] 
 }
 
 /** Runs an action's committed bundle exactly as a runner would. */
-export function runBundle(action: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  return runProcess(NODE, [path.join(ROOT, 'actions', action, 'dist', 'index.js')], env);
+export function runBundle(action: string, env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Ran> {
+  return runProcess(NODE, [path.join(ROOT, 'actions', action, 'dist', 'index.js')], env, cwd);
 }

@@ -254,13 +254,16 @@ describe('actions/cosign-sign/dist (the committed bundle): keyless fails before 
 
   it('on GitLab without SIGSTORE_ID_TOKEN: exit 1, one error line naming id_tokens', async () => {
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-cs-gl-'));
-    const r = await runBundle('cosign-sign', {
-      GITLAB_CI: 'true',
-      CI_PROJECT_DIR: temp,
-      RUNNER_TEMP: temp,
-      INPUT_IMAGE: IMAGE,
-      INPUT_KEYLESS: 'true',
-    });
+    const r = await runBundle(
+      'cosign-sign',
+      {
+        GITLAB_CI: 'true',
+        RUNNER_TEMP: temp,
+        INPUT_IMAGE: IMAGE,
+        INPUT_KEYLESS: 'true',
+      },
+      temp, // GitLab reports land in the job's directory
+    );
     expect(r.code).toBe(1);
     expect((r.stdout + r.stderr).trim().split('\n')).toEqual([
       'error: cosign-sign: keyless signing needs an OIDC token in SIGSTORE_ID_TOKEN, which is not set: add `id_tokens: { SIGSTORE_ID_TOKEN: { aud: sigstore } }` to the job',
