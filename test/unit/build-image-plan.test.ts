@@ -34,7 +34,8 @@ import {
   describeCacheUse,
 } from '../../actions/build-image/src/cache-use.js';
 import { buildahCacheRepo } from '../../actions/build-image/src/buildah.js';
-import { locateSources, registryCaFile } from '../../actions/build-image/src/sources.js';
+import { registryCaFile } from '@kubeline/image';
+import { locateSources } from '../../actions/build-image/src/sources.js';
 import { checkPlatforms } from '../../actions/build-image/src/registry-check.js';
 import type { BuildRequest } from '../../actions/build-image/src/builder.js';
 
@@ -477,6 +478,8 @@ describe('sources', () => {
     expect(fs.readFileSync(written, 'utf8')).toBe(`${pem}\n`);
     expect(registryCaFile(written, '/unused')).toBe(written);
     expect(registryCaFile('  ', dir)).toBeUndefined();
-    expect(() => registryCaFile('/no/ca.pem', dir)).toThrow('/no/ca.pem does not exist (input "registry-ca"');
+    expect(() => registryCaFile('/no/ca.pem', dir)).toThrow(
+      'input "registry-ca": "/no/ca.pem" is not valid; give a PEM certificate or the path of an existing one',
+    );
   });
 });

@@ -5,7 +5,8 @@ import { KubelineError, UserError, exec, log } from '@kubeline/runtime';
 import { formatReference } from '@kubeline/image';
 import type { BuildRequest, BuildResult, ImageBuilder } from './builder.js';
 import { buildahCacheUse } from './cache-use.js';
-import { caDir, isLoopbackRegistry } from './registry-tls.js';
+import { isLoopbackRegistry } from '@kubeline/image';
+import { caDir } from './registry-tls.js';
 import type { TaggedRef } from './targets.js';
 
 // vfs storage and chroot isolation: what works on a daemonless runner without fuse-overlayfs or user namespaces.

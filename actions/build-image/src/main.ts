@@ -13,6 +13,7 @@ import {
   formatReference,
   imageName,
   makeContract,
+  registryCaFile,
   writeRegistryLogin,
   type Credentials,
   type ImageContract,
@@ -26,7 +27,7 @@ import { readGitContext } from './git-context.js';
 import { inputSpec } from './inputs.js';
 import { checkPlatforms, confirmPushed, lookupTags, registryClients } from './registry-check.js';
 import { writeSummary } from './report.js';
-import { locateSources, registryCaFile } from './sources.js';
+import { locateSources } from './sources.js';
 import { choosePushMode, movedTags, refuseMove, type ExistingTag } from './tag-policy.js';
 import { repositoriesOf, resolveTargets, type TaggedRef } from './targets.js';
 

@@ -20,8 +20,3 @@ export function trustedCaEnv(req: BuildRequest): Record<string, string> {
   const system = ['/etc/ssl/certs', '/etc/pki/tls/certs'].filter((d) => fs.existsSync(d));
   return { SSL_CERT_DIR: [dir, ...system].join(':') };
 }
-
-/** Like docker, a registry on the loopback interface may speak plain HTTP or untrusted TLS. */
-export function isLoopbackRegistry(registry: string): boolean {
-  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(registry);
-}

@@ -14,18 +14,3 @@ export function locateSources(context: string, file: string): { context: string;
     throw new UserError(`Dockerfile ${dockerfile} does not exist (input "file")`);
   return { context: dir, dockerfile };
 }
-
-/** The registry CA as a file: PEM text is written into the work folder, a path must exist. */
-export function registryCaFile(value: string, workDir: string): string | undefined {
-  const text = value.trim();
-  if (!text) return undefined;
-  if (text.includes('-----BEGIN CERTIFICATE-----')) {
-    const file = path.join(workDir, 'registry-ca.pem');
-    fs.writeFileSync(file, `${text}\n`, { mode: 0o600 });
-    return file;
-  }
-  const full = path.resolve(text);
-  if (!fs.existsSync(full) || !fs.statSync(full).isFile())
-    throw new UserError(`${full} does not exist (input "registry-ca": a PEM certificate or the path of one)`);
-  return full;
-}

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { InputError } from '@kubeline/runtime';
-import { writeRegistryLogin, type RegistryOptions } from '@kubeline/image';
+import { registryCaFile, writeRegistryLogin, type RegistryOptions } from '@kubeline/image';
 import type { RegistryFlags } from './cosign-args.js';
 
 /** How both kubeline's registry client and cosign reach the image's registry. */
@@ -23,7 +21,7 @@ export function registryAccess(
       '',
       'registry-username and registry-password go together',
     );
-  const caFile = given.ca.trim() ? registryCaFile(given.ca, workDir) : undefined;
+  const caFile = registryCaFile(given.ca, workDir);
   const credentials = given.username ? { username: given.username, password: given.password } : undefined;
   const env: Record<string, string> = {};
   if (credentials) {
@@ -35,16 +33,4 @@ export function registryAccess(
     cosign: caFile ? { caFile } : {},
     env,
   };
-}
-
-function registryCaFile(value: string, workDir: string): string {
-  const text = value.trim();
-  if (text.includes('-----BEGIN CERTIFICATE-----')) {
-    const file = path.join(workDir, 'registry-ca.pem');
-    fs.writeFileSync(file, `${text}\n`, { mode: 0o600, flag: 'wx' });
-    return file;
-  }
-  if (!fs.existsSync(text) || !fs.statSync(text).isFile())
-    throw new InputError('registry-ca', text, 'no such file; give a PEM certificate or the path of one');
-  return path.resolve(text);
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { UserError, readInputs, run } from '@kubeline/runtime';
+import { UserError, readInputs, run, runnerTemp } from '@kubeline/runtime';
+import { registryCaFile } from '@kubeline/image';
 import { ensureTool } from '@kubeline/tools';
 import { action } from './action.generated.js';
 import { annotateFindings, relativeToWorkspace } from './annotations.js';
@@ -9,7 +10,7 @@ import { findIgnoreFile, reportsFolder, trivyCacheDir, workspaceDir } from './lo
 import { REPORT_FILES, writeReports } from './reports.js';
 import { runScan } from './scan.js';
 import { SEVERITIES } from './severity.js';
-import { caFile, checkTarget, registryLogin, resolveTarget } from './target.js';
+import { checkTarget, registryLogin, resolveTarget } from './target.js';
 import { needsVulnDb } from './trivy-args.js';
 import { collectFindings } from './trivy-report.js';
 import { writeScanSummary } from './summary.js';
@@ -33,7 +34,7 @@ await run(action, async (ctx) => {
     registryUsername: inputs['registry-username'],
     registryPassword: inputs['registry-password'],
   });
-  const ca = caFile(inputs['registry-ca']);
+  const ca = registryCaFile(inputs['registry-ca'], path.join(runnerTemp(), `trivy-scan-${process.pid}`));
   const workspace = workspaceDir();
   const ignoreFile = findIgnoreFile(inputs['ignore-file'], workspace);
 
@@ -102,7 +103,10 @@ await run(action, async (ctx) => {
     if (resolved.digest) ctx.output('image-digest', resolved.digest);
     for (const [format, file] of Object.entries(reports))
       // GitLab's project path differs between jobs: hand on paths relative to the job's directory.
-      ctx.output(`${format as keyof typeof reports}-report`, ctx.platform === 'gitlab' ? path.relative(process.cwd(), file) : file);
+      ctx.output(
+        `${format as keyof typeof reports}-report`,
+        ctx.platform === 'gitlab' ? path.relative(process.cwd(), file) : file,
+      );
     if (inWorkspace) annotateFindings(ctx.log, findings);
     writeScanSummary(ctx.summary, {
       subject: resolved.subject,

@@ -2,7 +2,7 @@
 // trivy is handed `name@digest`, so the report describes exactly the image later steps deploy.
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, UserError, runnerTemp } from '@kubeline/runtime';
+import { InputError, UserError } from '@kubeline/runtime';
 import {
   parseImageInput,
   parseReference,
@@ -54,17 +54,6 @@ function existing(
   if (!stat || (want === 'file' && !stat.isFile()))
     throw new InputError(name, p, `it must be an existing ${what}`);
   return full;
-}
-
-/** The registry-ca input as a file trivy and the registry client can read. */
-export function caFile(value: string): string | undefined {
-  const text = value.trim();
-  if (!text) return undefined;
-  if (!text.startsWith('-----BEGIN')) return existing('registry-ca', text, 'file');
-  fs.mkdirSync(runnerTemp(), { recursive: true });
-  const file = path.join(fs.mkdtempSync(path.join(runnerTemp(), 'kubeline-ca-')), 'ca.pem');
-  fs.writeFileSync(file, text + '\n', { mode: 0o600 });
-  return file;
 }
 
 export interface ResolvedTarget {

@@ -4,3 +4,4 @@ export { RegistryClient, MANIFEST_TYPES, type RegistryOptions, type ManifestInfo
 export { dockerConfigCredentials, parseChallenge, type Credentials } from './registry-auth.js';
 export { resolveImage } from './resolve.js';
 export { writeRegistryLogin, type RegistryLogin } from './registry-login.js';
+export { registryCaFile, isLoopbackRegistry } from './registry-ca.js';

@@ -33,7 +33,8 @@ export function parseReference(text: string, inputName = 'image'): ImageRef {
   const m = REFERENCE.exec(raw);
   const allowed = 'allowed: [registry/]repository[:tag][@sha256:<64 hex>], lowercase repository';
   if (!m || raw.length > 255 + 128 + 72) throw new InputError(inputName, raw, allowed);
-  let [, domain, path, tag, digest] = m;
+  const [, , , tag, digest] = m;
+  let [, domain, path] = m;
   if (domain && !isRegistry(domain)) {
     path = `${domain}/${path}`;
     domain = undefined;

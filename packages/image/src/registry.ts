@@ -12,6 +12,7 @@ import {
 } from '@kubeline/runtime';
 import { dockerConfigCredentials, parseChallenge, type Credentials } from './registry-auth.js';
 import { apiHost, formatReference, type ImageRef } from './reference.js';
+import { isLoopbackRegistry as isLoopback } from './registry-ca.js';
 
 export const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -39,8 +40,6 @@ interface Response {
   headers: http.IncomingHttpHeaders;
   body: Buffer;
 }
-
-const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
 
 /** Reads manifests from an OCI registry: the Distribution API, with basic or token auth. */
 export class RegistryClient {
