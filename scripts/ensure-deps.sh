@@ -19,6 +19,7 @@ if [ ! -x node_modules/.bin/node ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" !
   echo "$want" > "$stamp"
 fi
 
-if [ "${1:-}" = "--system" ]; then
+# An external cluster (KUBELINE_E2E_EXTERNAL=1, e.g. kind on a GitHub runner) brings its own services.
+if [ "${1:-}" = "--system" ] && [ "${KUBELINE_E2E_EXTERNAL:-}" != "1" ]; then
   bash test/stack/install-debian.sh
 fi

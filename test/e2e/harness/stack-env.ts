@@ -20,6 +20,8 @@ export const requiredKeys = [
   'BUILDKIT_HOST',
   'TRIVY_DB_REPOSITORY',
   'STACK_BIN',
+  'TOOLS_MIRROR',
+  'TOOLS_MANIFEST',
 ] as const;
 export type StackKey = (typeof requiredKeys)[number];
 export type StackEnv = Record<StackKey, string> & Record<string, string | undefined>;
