@@ -23,7 +23,8 @@ async function cloneProject(): Promise<string> {
     fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  const git = (...args: string[]) => runProcess('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {}, dir);
+  const git = (...args: string[]) =>
+    runProcess('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {}, dir);
   await git('init', '-q', '-b', 'main');
   await git('add', '-A');
   await git('commit', '-qm', 'snapshot');
@@ -41,7 +42,12 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(mirror, 'kubectl', 'v1.33.9'), { recursive: true });
   fs.copyFileSync(realBinary('kubectl', 'v33'), path.join(mirror, 'kubectl', 'v1.33.9', 'kubectl'));
   manifestFile = path.join(mirror, 'manifest.json');
-  const helm = { default: '4.1.4', versions: { '4.1.4': { 'linux-x64': { file: path.basename(tgz), binary: 'linux-amd64/helm', sha256: sha } } } };
+  const helm = {
+    default: '4.1.4',
+    versions: {
+      '4.1.4': { 'linux-x64': { file: path.basename(tgz), binary: 'linux-amd64/helm', sha256: sha } },
+    },
+  };
   fs.writeFileSync(manifestFile, JSON.stringify({ tools: { helm, kubectl: loadManifest().tools.kubectl } }));
   server = await serveDir(mirror);
   project = await cloneProject();

@@ -116,7 +116,10 @@ describe('run() on GitLab', () => {
     expect(kv.PROBE_GREETING).toBe('hello 6');
     // Relative to the job's directory: GitLab's project path can differ from job to job.
     expect(kv.PROBE_DATA).toBe('kubeline-outputs/probe/data.json');
-    expect(JSON.parse(fs.readFileSync(path.join(dir, kv.PROBE_DATA!), 'utf8'))).toEqual({ count: 6, payload: null });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, kv.PROBE_DATA!), 'utf8'))).toEqual({
+      count: 6,
+      payload: null,
+    });
     expect(fs.readFileSync(path.join(dir, kv.PROBE_MULTI!), 'utf8')).toBe('line one\nline two');
     expect(fs.existsSync(path.join(dir, 'kubeline-probe-summary.md'))).toBe(true);
   });
@@ -136,14 +139,19 @@ describe('secrets never reach a log', () => {
         GITHUB_STATE: path.join(dir, 'st'),
       };
       for (const f of Object.values(files)) fs.writeFileSync(f, '');
-      const r = await runTs(PROBE, {
-        ...env,
-        ...files,
-        RUNNER_TEMP: dir,
-        KUBELINE_DOTENV: path.join(dir, 'x.env'),
-        PROBE_MODE: 'secret',
-        INPUT_TOKEN: SECRET,
-      }, [], dir);
+      const r = await runTs(
+        PROBE,
+        {
+          ...env,
+          ...files,
+          RUNNER_TEMP: dir,
+          KUBELINE_DOTENV: path.join(dir, 'x.env'),
+          PROBE_MODE: 'secret',
+          INPUT_TOKEN: SECRET,
+        },
+        [],
+        dir,
+      );
       expect(r.code).toBe(1);
       // `::add-mask::` is how the GitHub runner learns the secret; the runner never prints that line.
       const printed = (r.stdout + r.stderr).replace(/^::add-mask::.*$/gm, '');

@@ -47,7 +47,9 @@ export class DotenvOutputs implements OutputWriter {
       const target = path.join(dir, `${name}${opts.json ? '.json' : '.txt'}`);
       fs.writeFileSync(target, value);
       // Relative to the job's directory: GitLab's project path can differ between jobs and runners.
-      inline = path.relative(process.cwd(), target).startsWith('..') ? target : path.relative(process.cwd(), target);
+      inline = path.relative(process.cwd(), target).startsWith('..')
+        ? target
+        : path.relative(process.cwd(), target);
     }
     this.lines.set(key, `${key}=${inline}`);
   }

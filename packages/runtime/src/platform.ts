@@ -9,7 +9,8 @@ export function detectPlatform(env: NodeJS.ProcessEnv = process.env): PlatformNa
   if (forced === 'github' || forced === 'gitlab' || forced === 'cli') return forced;
   if (env.GITHUB_ACTIONS === 'true') return 'github';
   // gitlab-ci-local (and some runners' shells) set GitLab's predefined CI_* variables but not GITLAB_CI.
-  if (env.GITLAB_CI === 'true' || (env.CI_PIPELINE_ID && env.CI_JOB_ID && env.CI_PROJECT_DIR)) return 'gitlab';
+  if (env.GITLAB_CI === 'true' || (env.CI_PIPELINE_ID && env.CI_JOB_ID && env.CI_PROJECT_DIR))
+    return 'gitlab';
   return 'cli';
 }
 

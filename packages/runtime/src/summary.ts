@@ -46,8 +46,7 @@ export class Summary {
     const file =
       detectPlatform(env) === 'github' && env.GITHUB_STEP_SUMMARY
         ? env.GITHUB_STEP_SUMMARY
-        : env.KUBELINE_SUMMARY_FILE ||
-          path.join(reportDir(env), `kubeline-${action}-summary.md`);
+        : env.KUBELINE_SUMMARY_FILE || path.join(reportDir(env), `kubeline-${action}-summary.md`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.appendFileSync(file, this.toString());
     return file;

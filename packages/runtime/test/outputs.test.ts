@@ -73,7 +73,9 @@ describe('Summary', () => {
     const file = new Summary().text('two').write('x', { GITLAB_CI: 'true' });
     expect(file).toBe(path.join(process.cwd(), 'kubeline-x-summary.md'));
     fs.rmSync(file!);
-    expect(new Summary().text('three').write('x', { RUNNER_TEMP: dir })).toBe(path.join(dir, 'kubeline-x-summary.md'));
+    expect(new Summary().text('three').write('x', { RUNNER_TEMP: dir })).toBe(
+      path.join(dir, 'kubeline-x-summary.md'),
+    );
     expect(new Summary().write('x', { RUNNER_TEMP: dir })).toBeUndefined();
   });
 });
