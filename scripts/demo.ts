@@ -18,10 +18,14 @@ function banner(text: string): void {
 
 function stackUp(): Record<string, string> {
   banner('the local stack (npm run stack:up)');
-  const up = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'test/stack/cli.ts', 'up'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  const up = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'test/stack/cli.ts', 'up'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   if (up.status !== 0) throw new Error('stack:up failed (see above)');
   return parseEnv(fs.readFileSync(path.join(ROOT, '.stack', 'env'), 'utf8')) as Record<string, string>;
 }
@@ -32,10 +36,19 @@ interface StepResult {
 }
 
 /** Runs one action through the CLI; its log streams to the terminal, then its summary is printed. */
-async function action(title: string, name: string, inputs: Record<string, string>, env: NodeJS.ProcessEnv): Promise<StepResult> {
+async function action(
+  title: string,
+  name: string,
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): Promise<StepResult> {
   banner(title);
   const summary = path.join(work, `${name}-${Date.now()}.md`);
-  const args = [path.join(ROOT, 'bin', 'kubeline.js'), name, ...Object.entries(inputs).flatMap(([k, v]) => [`--${k}`, v])];
+  const args = [
+    path.join(ROOT, 'bin', 'kubeline.js'),
+    name,
+    ...Object.entries(inputs).flatMap(([k, v]) => [`--${k}`, v]),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, KUBELINE_SUMMARY_FILE: summary },
@@ -80,7 +93,12 @@ async function main(): Promise<void> {
   const repo = `${stack.REGISTRY}/kubeline-demo/web`;
   const run = `demo-${Date.now().toString(36)}`;
   const namespace = 'kubeline-demo';
-  const cluster = { kubeconfig: stack.KUBECONFIG!, namespace, 'create-namespace': 'true', 'helm-version': '4' };
+  const cluster = {
+    kubeconfig: stack.KUBECONFIG!,
+    namespace,
+    'create-namespace': 'true',
+    'helm-version': '4',
+  };
 
   // A signing key for this demo, as a team would keep in its secret store.
   const cosign = path.join(stack.STACK_BIN!, 'cosign');
@@ -94,24 +112,45 @@ async function main(): Promise<void> {
   const build = await action(
     '1. build-image: the demo app, BuildKit, pushed, by digest',
     'build-image',
-    { context: 'examples/demo-app', repository: repo, tags: `${run}-good`, 'buildkit-host': stack.BUILDKIT_HOST! },
+    {
+      context: 'examples/demo-app',
+      repository: repo,
+      tags: `${run}-good`,
+      'buildkit-host': stack.BUILDKIT_HOST!,
+    },
     env,
   );
-  expect(build.code === 0 && /^sha256:[a-f0-9]{64}$/.test(build.outputs.digest ?? ''), `built and pushed ${build.outputs.image}`);
+  expect(
+    build.code === 0 && /^sha256:[a-f0-9]{64}$/.test(build.outputs.digest ?? ''),
+    `built and pushed ${build.outputs.image}`,
+  );
   const goodImage = build.outputs['image-json']!;
 
   const scan = await action(
     '2. trivy-scan: the pushed digest, with the local vulnerability DB',
     'trivy-scan',
-    { image: goodImage, formats: 'json,sarif', 'db-repository': stack.TRIVY_DB_REPOSITORY!, 'output-dir': path.join(work, 'scan') },
+    {
+      image: goodImage,
+      formats: 'json,sarif',
+      'db-repository': stack.TRIVY_DB_REPOSITORY!,
+      'output-dir': path.join(work, 'scan'),
+    },
     env,
   );
-  expect(scan.code === 0 && scan.outputs.passed === 'true', `scan passed (critical: ${scan.outputs.critical})`);
+  expect(
+    scan.code === 0 && scan.outputs.passed === 'true',
+    `scan passed (critical: ${scan.outputs.critical})`,
+  );
 
   const sign = await action(
     '3. cosign-sign: sign the digest, then verify it',
     'cosign-sign',
-    { image: goodImage, key: path.join(work, 'cosign.key'), password: keyPassword, 'transparency-log': 'false' },
+    {
+      image: goodImage,
+      key: path.join(work, 'cosign.key'),
+      password: keyPassword,
+      'transparency-log': 'false',
+    },
     env,
   );
   expect(sign.code === 0 && sign.outputs.verified === 'true', 'signed and verified by digest');
@@ -125,16 +164,36 @@ async function main(): Promise<void> {
   const deploy = await action(
     '4. helm-deploy (Helm 4): only a signed, scanned digest goes in',
     'helm-deploy',
-    { ...cluster, release: 'web', chart: 'examples/demo-app/chart', image: goodImage, ...gate, timeout: '90s' },
+    {
+      ...cluster,
+      release: 'web',
+      chart: 'examples/demo-app/chart',
+      image: goodImage,
+      ...gate,
+      timeout: '90s',
+    },
     env,
   );
-  expect(deploy.code === 0 && deploy.outputs.status === 'deployed', `release web revision ${deploy.outputs.revision} is deployed and Available`);
-  expect(deploy.outputs['image-digest'] === build.outputs.digest, 'the cluster runs exactly the built digest');
+  expect(
+    deploy.code === 0 && deploy.outputs.status === 'deployed',
+    `release web revision ${deploy.outputs.revision} is deployed and Available`,
+  );
+  expect(
+    deploy.outputs['image-digest'] === build.outputs.digest,
+    'the cluster runs exactly the built digest',
+  );
 
   const broken = await action(
     '5. a broken release: its pods never become Ready',
     'helm-deploy',
-    { ...cluster, release: 'web', chart: 'examples/demo-app/chart', image: goodImage, set: 'failReadiness=true', timeout: '20s' },
+    {
+      ...cluster,
+      release: 'web',
+      chart: 'examples/demo-app/chart',
+      image: goodImage,
+      set: 'failReadiness=true',
+      timeout: '20s',
+    },
     env,
   );
   expect(broken.code === 1, 'helm-deploy failed the broken release (diagnosis above) and rolled it back');
@@ -145,10 +204,15 @@ async function main(): Promise<void> {
     { ...cluster, release: 'web', to: 'last-good' },
     env,
   );
-  expect(rollback.code === 0, `rolled back from revision ${rollback.outputs['from-revision']} to ${rollback.outputs['to-revision']}`);
+  expect(
+    rollback.code === 0,
+    `rolled back from revision ${rollback.outputs['from-revision']} to ${rollback.outputs['to-revision']}`,
+  );
   expect(rollback.outputs['image-digest'] === build.outputs.digest, 'the good digest is what runs now');
 
-  banner(`demo finished in ${Math.round((Date.now() - started) / 1000)}s — the stack keeps running (npm run stack:down stops it)`);
+  banner(
+    `demo finished in ${Math.round((Date.now() - started) / 1000)}s — the stack keeps running (npm run stack:down stops it)`,
+  );
 }
 
 main().catch((e: Error) => {

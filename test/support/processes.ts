@@ -37,7 +37,12 @@ export function runProcess(
 }
 
 /** Runs a TypeScript file through tsx on Node 24. */
-export function runTs(file: string, env: NodeJS.ProcessEnv = {}, args: string[] = [], cwd = ROOT): Promise<Ran> {
+export function runTs(
+  file: string,
+  env: NodeJS.ProcessEnv = {},
+  args: string[] = [],
+  cwd = ROOT,
+): Promise<Ran> {
   return runProcess(NODE, [TSX, file, ...args], env, cwd);
 }
 

@@ -1,4 +1,12 @@
-import { goDuration, helmErrorLine, helmMajor, rollbackCommand, upgradeCommand, type UpgradeOptions } from '../../actions/helm-deploy/src/helm-cli.js';
+import { lintFindings } from '../../actions/helm-deploy/src/chart-lint.js';
+import {
+  goDuration,
+  helmErrorLine,
+  helmMajor,
+  rollbackCommand,
+  upgradeCommand,
+  type UpgradeOptions,
+} from '../../actions/helm-deploy/src/helm-cli.js';
 
 const base: UpgradeOptions = {
   release: 'web',
@@ -24,11 +32,27 @@ describe('helm-cli: the argv of each Helm major', () => {
   it('Helm 3: --atomic, --wait, --force, no --server-side', () => {
     const { args, warnings } = upgradeCommand(3, { ...base, force: true });
     expect(args).toEqual([
-      'upgrade', '--install', 'web', '/charts/web',
-      '--kubeconfig', '/tmp/kc', '--kube-context', 'ctx', '--namespace', 'apps',
-      '--values', '/v.yaml',
-      '--atomic', '--wait', '--timeout', '90s', '--force',
-      '--post-renderer', 'pr', '--output', 'json',
+      'upgrade',
+      '--install',
+      'web',
+      '/charts/web',
+      '--kubeconfig',
+      '/tmp/kc',
+      '--kube-context',
+      'ctx',
+      '--namespace',
+      'apps',
+      '--values',
+      '/v.yaml',
+      '--atomic',
+      '--wait',
+      '--timeout',
+      '90s',
+      '--force',
+      '--post-renderer',
+      'pr',
+      '--output',
+      'json',
     ]);
     expect(warnings).toEqual([]);
   });
@@ -61,7 +85,9 @@ describe('helm-cli: the argv of each Helm major', () => {
   it('server-side: true on Helm 3 is a warning, not a silently dropped flag', () => {
     const { args, warnings } = upgradeCommand(3, { ...base, serverSide: 'true' });
     expect(args.some((a) => a.startsWith('--server-side'))).toBe(false);
-    expect(warnings).toEqual(['server-side: true is ignored: Helm 3 applies client-side only (use helm-version: 4)']);
+    expect(warnings).toEqual([
+      'server-side: true is ignored: Helm 3 applies client-side only (use helm-version: 4)',
+    ]);
   });
 
   it('a dry run renders on the server and neither waits nor rolls back', () => {
@@ -75,10 +101,23 @@ describe('helm-cli: the argv of each Helm major', () => {
   it('rollback waits the way each major waits', () => {
     const t = base.target;
     expect(rollbackCommand(3, 'web', 2, t, { wait: true, timeoutMs: 1500 })).toEqual([
-      'rollback', 'web', '2', '--kubeconfig', '/tmp/kc', '--kube-context', 'ctx', '--namespace', 'apps', '--wait', '--timeout', '2s',
+      'rollback',
+      'web',
+      '2',
+      '--kubeconfig',
+      '/tmp/kc',
+      '--kube-context',
+      'ctx',
+      '--namespace',
+      'apps',
+      '--wait',
+      '--timeout',
+      '2s',
     ]);
     expect(rollbackCommand(4, 'web', 2, t, { wait: true, timeoutMs: 60_000 })).toContain('--wait=watcher');
-    expect(rollbackCommand(4, 'web', 2, t, { wait: false, timeoutMs: 60_000 }).some((a) => a.startsWith('--wait'))).toBe(false);
+    expect(
+      rollbackCommand(4, 'web', 2, t, { wait: false, timeoutMs: 60_000 }).some((a) => a.startsWith('--wait')),
+    ).toBe(false);
   });
 
   it('durations round up to whole seconds; errors keep helm’s last Error: line', () => {
@@ -87,5 +126,21 @@ describe('helm-cli: the argv of each Helm major', () => {
     expect(helmErrorLine('walk.go: found symlink\nError: UPGRADE FAILED: context deadline exceeded\n')).toBe(
       'UPGRADE FAILED: context deadline exceeded',
     );
+  });
+});
+
+describe('chart-lint: one finding per line on both majors', () => {
+  it('joins Helm 4’s continuation lines, keeps Helm 3’s single lines', () => {
+    const h4 =
+      '==> Linting web\n[ERROR] templates/: web/templates/x.yaml:4:18\n  executing "x" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b\n\n';
+    const h3 =
+      '==> Linting web\n[WARNING] templates/x.yaml: object name does not conform\n[ERROR] templates/: template: boom\nError: 1 chart(s) linted, 1 chart(s) failed\n';
+    expect(lintFindings(h4)).toEqual([
+      '[ERROR] templates/: web/templates/x.yaml:4:18 executing "x" at <.Values.a.b>: nil pointer evaluating interface {}.b',
+    ]);
+    expect(lintFindings(h3)).toEqual([
+      '[WARNING] templates/x.yaml: object name does not conform',
+      '[ERROR] templates/: template: boom',
+    ]);
   });
 });

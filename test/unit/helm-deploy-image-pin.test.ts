@@ -22,7 +22,10 @@ describe('image-pin: the digest goes into the values', () => {
   it('explicit path=part lists reach any layout', () => {
     const m = parseImageValuesPath('app.image.registry=registry, app.image.name=name\napp.ref=ref');
     expect(imageValues(contract, m)).toEqual({
-      app: { image: { registry: '127.0.0.1:5000', name: 'kubeline/web' }, ref: `127.0.0.1:5000/kubeline/web@${digest}` },
+      app: {
+        image: { registry: '127.0.0.1:5000', name: 'kubeline/web' },
+        ref: `127.0.0.1:5000/kubeline/web@${digest}`,
+      },
     });
   });
 
@@ -32,18 +35,30 @@ describe('image-pin: the digest goes into the values', () => {
   });
 
   it('bad paths are one-line input errors', () => {
-    expect(() => parseImageValuesPath('image.repo=commit')).toThrow(/input "image-values-path": "image.repo=commit" is not valid; write path=part with part one of/);
+    expect(() => parseImageValuesPath('image.repo=commit')).toThrow(
+      /input "image-values-path": "image.repo=commit" is not valid; write path=part with part one of/,
+    );
     expect(() => parseImageValuesPath('app image')).toThrow(/a values path is keys joined by dots/);
   });
 
   it('every container running the repository must use the digest, and one must', () => {
-    expect(checkPinned([{ where: 'Deployment/web container web', image: `127.0.0.1:5000/kubeline/web:v2@${digest}` }], contract).ok).toBe(true);
-    expect(checkPinned([{ where: 'Deployment/web container web', image: '127.0.0.1:5000/kubeline/web:v2' }], contract).problem).toBe(
+    expect(
+      checkPinned(
+        [{ where: 'Deployment/web container web', image: `127.0.0.1:5000/kubeline/web:v2@${digest}` }],
+        contract,
+      ).ok,
+    ).toBe(true);
+    expect(
+      checkPinned(
+        [{ where: 'Deployment/web container web', image: '127.0.0.1:5000/kubeline/web:v2' }],
+        contract,
+      ).problem,
+    ).toBe(
       `Deployment/web container web runs 127.0.0.1:5000/kubeline/web:v2, not the pinned digest ${digest}`,
     );
-    expect(checkPinned([{ where: 'Deployment/web container web', image: 'busybox:1' }], contract).problem).toMatch(
-      /^no container in the rendered manifests runs sha256:a+: set image-values-path/,
-    );
+    expect(
+      checkPinned([{ where: 'Deployment/web container web', image: 'busybox:1' }], contract).problem,
+    ).toMatch(/^no container in the rendered manifests runs sha256:a+: set image-values-path/);
   });
 });
 
@@ -105,10 +120,14 @@ describe('post-renderer', () => {
   it('refuses manifests that do not pull the pinned digest', () => {
     const tagged = rendered.replace(`@${digest}`, ':v2');
     const { report } = postRender(tagged, { annotations, image: contract, namespace: 'apps' });
-    expect(report.error).toBe(`Deployment/web container web runs 127.0.0.1:5000/kubeline/web:v2, not the pinned digest ${digest}`);
+    expect(report.error).toBe(
+      `Deployment/web container web runs 127.0.0.1:5000/kubeline/web:v2, not the pinned digest ${digest}`,
+    );
   });
 
   it('reports YAML that helm should never have rendered', () => {
-    expect(postRender('a: [1\n', { annotations, namespace: 'x' }).report.error).toMatch(/^the rendered manifests are not valid YAML/);
+    expect(postRender('a: [1\n', { annotations, namespace: 'x' }).report.error).toMatch(
+      /^the rendered manifests are not valid YAML/,
+    );
   });
 });

@@ -10,7 +10,12 @@ import { isExpired } from '../../actions/helm-deploy/src/release-lock.js';
 import { aftermath } from '../../actions/helm-deploy/src/deploy-report.js';
 import { checkScan, parseScanRequirement, parseSeverities } from '../../actions/helm-deploy/src/scan-gate.js';
 
-const h = (revision: number, status: HistoryEntry['status'], updated: string, description = ''): HistoryEntry => ({
+const h = (
+  revision: number,
+  status: HistoryEntry['status'],
+  updated: string,
+  description = '',
+): HistoryEntry => ({
   revision,
   status,
   updated,
@@ -82,11 +87,18 @@ metadata:
 describe('pending-release', () => {
   const now = Date.parse('2026-01-01T12:00:00Z');
   it('leaves a settled release alone', () => {
-    expect(pendingDecision('web', [h(1, 'deployed', '2026-01-01T11:00:00Z')], 60_000, now)).toEqual({ action: 'none' });
+    expect(pendingDecision('web', [h(1, 'deployed', '2026-01-01T11:00:00Z')], 60_000, now)).toEqual({
+      action: 'none',
+    });
     expect(pendingDecision('web', [], 60_000, now)).toEqual({ action: 'none' });
   });
   it('refuses a release pending for less than the grace period, saying why', () => {
-    const d = pendingDecision('web', [h(1, 'deployed', '2026-01-01T11:00:00Z'), h(2, 'pending-upgrade', '2026-01-01T11:59:30Z')], 300_000, now);
+    const d = pendingDecision(
+      'web',
+      [h(1, 'deployed', '2026-01-01T11:00:00Z'), h(2, 'pending-upgrade', '2026-01-01T11:59:30Z')],
+      300_000,
+      now,
+    );
     expect(d).toEqual({
       action: 'refuse',
       message:
@@ -94,11 +106,21 @@ describe('pending-release', () => {
     });
   });
   it('rolls an old pending upgrade back to the last deployed revision', () => {
-    const history = [h(1, 'superseded', '2026-01-01T10:00:00Z'), h(2, 'deployed', '2026-01-01T10:30:00Z'), h(3, 'pending-upgrade', '2026-01-01T11:00:00Z')];
-    expect(pendingDecision('web', history, 300_000, now)).toMatchObject({ action: 'rollback', to: 2, age: 3_600_000 });
+    const history = [
+      h(1, 'superseded', '2026-01-01T10:00:00Z'),
+      h(2, 'deployed', '2026-01-01T10:30:00Z'),
+      h(3, 'pending-upgrade', '2026-01-01T11:00:00Z'),
+    ];
+    expect(pendingDecision('web', history, 300_000, now)).toMatchObject({
+      action: 'rollback',
+      to: 2,
+      age: 3_600_000,
+    });
   });
   it('uninstalls an old pending install that never deployed', () => {
-    expect(pendingDecision('web', [h(1, 'pending-install', '2026-01-01T11:00:00Z')], 300_000, now)).toMatchObject({ action: 'uninstall' });
+    expect(
+      pendingDecision('web', [h(1, 'pending-install', '2026-01-01T11:00:00Z')], 300_000, now),
+    ).toMatchObject({ action: 'uninstall' });
   });
 });
 
@@ -108,22 +130,39 @@ describe('release-record and lock', () => {
     let list = withHealthy([], { revision: 1, chart: 'c', at });
     list = withHealthy(list, { revision: 3, chart: 'c', at });
     list = withHealthy(list, { revision: 1, chart: 'c', at: 'again' });
-    expect(list.map((x) => [x.revision, x.at])).toEqual([[3, at], [1, 'again']]);
+    expect(list.map((x) => [x.revision, x.at])).toEqual([
+      [3, at],
+      [1, 'again'],
+    ]);
   });
   it('last-good skips the current revision and revisions helm no longer has', () => {
-    const healthy = [{ revision: 5, chart: 'c', at }, { revision: 4, chart: 'c', at }, { revision: 2, chart: 'c', at }];
+    const healthy = [
+      { revision: 5, chart: 'c', at },
+      { revision: 4, chart: 'c', at },
+      { revision: 2, chart: 'c', at },
+    ];
     expect(lastGood(healthy, [3, 4, 5, 6], 5)?.revision).toBe(4);
     expect(lastGood(healthy, [5, 6], 5)).toBeUndefined();
   });
   it('a lock without a future expiry is expired', () => {
     expect(isExpired(undefined)).toBe(true);
     expect(isExpired({ holder: 'x', acquired: at, expires: at })).toBe(true);
-    expect(isExpired({ holder: 'x', acquired: at, expires: new Date(Date.now() + 60_000).toISOString() })).toBe(false);
+    expect(
+      isExpired({ holder: 'x', acquired: at, expires: new Date(Date.now() + 60_000).toISOString() }),
+    ).toBe(false);
   });
   it('says what became of a failed release', () => {
     const before = [h(1, 'deployed', at)];
-    expect(aftermath(before, [h(1, 'superseded', at), h(2, 'failed', at), h(3, 'deployed', at, 'Rollback to 1')], true)).toBe('rolled back to revision 1');
-    expect(aftermath(before, [h(1, 'superseded', at), h(2, 'failed', at)], true)).toBe('revision 2 is failed');
+    expect(
+      aftermath(
+        before,
+        [h(1, 'superseded', at), h(2, 'failed', at), h(3, 'deployed', at, 'Rollback to 1')],
+        true,
+      ),
+    ).toBe('rolled back to revision 1');
+    expect(aftermath(before, [h(1, 'superseded', at), h(2, 'failed', at)], true)).toBe(
+      'revision 2 is failed',
+    );
     expect(aftermath([], [], true)).toBe('the failed install was removed');
     expect(aftermath(before, before, false)).toBeUndefined();
   });
@@ -131,15 +170,31 @@ describe('release-record and lock', () => {
 
 describe('scan-gate', () => {
   const digest = `sha256:${'b'.repeat(64)}`;
-  const contract = makeContract({ name: '127.0.0.1:5000/app', digest, tags: [], platforms: [], pushed: true, labels: {} });
+  const contract = makeContract({
+    name: '127.0.0.1:5000/app',
+    digest,
+    tags: [],
+    platforms: [],
+    pushed: true,
+    labels: {},
+  });
   const report = (vulns: Array<{ VulnerabilityID: string; Severity: string }>, d = digest) => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-scan-')), 'trivy.json');
-    fs.writeFileSync(file, JSON.stringify({ ArtifactName: `127.0.0.1:5000/app@${d}`, Metadata: { RepoDigests: [`127.0.0.1:5000/app@${d}`] }, Results: [{ Vulnerabilities: vulns }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ArtifactName: `127.0.0.1:5000/app@${d}`,
+        Metadata: { RepoDigests: [`127.0.0.1:5000/app@${d}`] },
+        Results: [{ Vulnerabilities: vulns }],
+      }),
+    );
     return file;
   };
   it('passes a report of this digest without findings of the gating severities', () => {
     const file = report([{ VulnerabilityID: 'CVE-1', Severity: 'HIGH' }]);
-    expect(checkScan(parseScanRequirement(file), contract, ['CRITICAL'])).toContain('with no CRITICAL finding');
+    expect(checkScan(parseScanRequirement(file), contract, ['CRITICAL'])).toContain(
+      'with no CRITICAL finding',
+    );
   });
   it('refuses findings, another digest, and a failed passed output', () => {
     const critical = report([{ VulnerabilityID: 'CVE-9', Severity: 'CRITICAL' }]);
@@ -147,8 +202,12 @@ describe('scan-gate', () => {
       `require-scan: the scan of 127.0.0.1:5000/app@${digest} has 1 finding(s) of severity CRITICAL: CVE-9`,
     );
     const other = report([], `sha256:${'c'.repeat(64)}`);
-    expect(() => checkScan(parseScanRequirement(other), contract, ['CRITICAL'])).toThrow(/is a scan of sha256:c+, not of 127\.0\.0\.1:5000\/app@sha256:b+/);
-    expect(() => checkScan(parseScanRequirement('false'), contract, ['CRITICAL'])).toThrow('require-scan: the image scan did not pass');
+    expect(() => checkScan(parseScanRequirement(other), contract, ['CRITICAL'])).toThrow(
+      /is a scan of sha256:c+, not of 127\.0\.0\.1:5000\/app@sha256:b+/,
+    );
+    expect(() => checkScan(parseScanRequirement('false'), contract, ['CRITICAL'])).toThrow(
+      'require-scan: the image scan did not pass',
+    );
     expect(checkScan(parseScanRequirement(''), contract, ['CRITICAL'])).toBe('');
   });
   it('checks severities and paths as inputs', () => {

@@ -1,6 +1,10 @@
 import type { HistoryEntry } from '../../actions/helm-deploy/src/helm-cli.js';
 import { HEALTHY_ANNOTATION } from '../../actions/helm-deploy/src/release-record.js';
-import { chooseReplicaSet, undoPatch, type ReplicaSetLike } from '../../actions/rollback/src/deployment-revision.js';
+import {
+  chooseReplicaSet,
+  undoPatch,
+  type ReplicaSetLike,
+} from '../../actions/rollback/src/deployment-revision.js';
 import { chooseHelmRevision, manifestDigest } from '../../actions/rollback/src/helm-revision.js';
 import { parseTarget } from '../../actions/rollback/src/inputs.js';
 
@@ -17,8 +21,17 @@ const h = (revision: number, status: HistoryEntry['status'], description = ''): 
 const history = [h(1, 'superseded'), h(2, 'superseded'), h(3, 'failed'), h(4, 'deployed', 'Rollback to 2')];
 
 describe('rollback: which Helm revision', () => {
-  it('previous: the newest revision before the current one that served', () => {
-    expect(chooseHelmRevision('web', history, parseTarget('previous'), []).to.revision).toBe(2);
+  it('previous: the newest revision before the current one that served, other than the one it restored', () => {
+    // 4 is "Rollback to 2": going back to 2 would change nothing
+    expect(chooseHelmRevision('web', history, parseTarget('previous'), []).to.revision).toBe(1);
+    expect(
+      chooseHelmRevision(
+        'web',
+        history.slice(0, 2).map((x, i) => (i === 1 ? { ...x, status: 'deployed' as const } : x)),
+        parseTarget('previous'),
+        [],
+      ).to.revision,
+    ).toBe(1);
   });
   it('a number must exist, else nothing changes', () => {
     expect(chooseHelmRevision('web', history, parseTarget('1'), []).to.revision).toBe(1);
@@ -27,14 +40,19 @@ describe('rollback: which Helm revision', () => {
     );
   });
   it('last-good: the newest revision helm-deploy recorded ready, other than the current one', () => {
-    const healthy = [{ revision: 2, chart: 'c', at }, { revision: 1, chart: 'c', at }];
+    const healthy = [
+      { revision: 2, chart: 'c', at },
+      { revision: 1, chart: 'c', at },
+    ];
     expect(chooseHelmRevision('web', history, parseTarget('last-good'), healthy).to.revision).toBe(2);
     expect(() => chooseHelmRevision('web', history, parseTarget('last-good'), [])).toThrow(
       'release web has no revision recorded as ready by helm-deploy other than 4; nothing was changed',
     );
   });
   it('an unknown release is one line', () => {
-    expect(() => chooseHelmRevision('web', [], parseTarget('previous'), [])).toThrow('release web not found in this namespace: nothing to roll back');
+    expect(() => chooseHelmRevision('web', [], parseTarget('previous'), [])).toThrow(
+      'release web not found in this namespace: nothing to roll back',
+    );
   });
   it('reads the digest a manifest runs', () => {
     const d = `sha256:${'e'.repeat(64)}`;
@@ -56,11 +74,27 @@ describe('rollback: which ReplicaSet of a Deployment', () => {
         ...(healthy ? { [HEALTHY_ANNOTATION]: at } : {}),
       },
     },
-    spec: { template: { metadata: { labels: { app: 'web', 'pod-template-hash': `h${revision}` } }, spec: { containers: [{ image }] } } },
+    spec: {
+      template: {
+        metadata: { labels: { app: 'web', 'pod-template-hash': `h${revision}` } },
+        spec: { containers: [{ image }] },
+      },
+    },
   });
-  const sets = [rs(1, 'app:1', true), rs(2, 'app:2', true), rs(3, 'app:3'), { ...rs(4, 'foreign'), metadata: { ...rs(4, 'x').metadata, ownerReferences: [{ uid: 'other' }] } }];
+  const sets = [
+    rs(1, 'app:1', true),
+    rs(2, 'app:2', true),
+    rs(3, 'app:3'),
+    { ...rs(4, 'foreign'), metadata: { ...rs(4, 'x').metadata, ownerReferences: [{ uid: 'other' }] } },
+  ];
   const deployment = {
-    metadata: { uid, annotations: { 'deployment.kubernetes.io/revision': '3', 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
+    metadata: {
+      uid,
+      annotations: {
+        'deployment.kubernetes.io/revision': '3',
+        'kubectl.kubernetes.io/last-applied-configuration': '{}',
+      },
+    },
     spec: { template: sets[2]!.spec!.template },
   };
   it('previous, a number, last-good', () => {
@@ -72,11 +106,17 @@ describe('rollback: which ReplicaSet of a Deployment', () => {
     );
   });
   it('a paused Deployment is refused', () => {
-    expect(() => chooseReplicaSet('web', { ...deployment, spec: { paused: true } }, sets, parseTarget('previous'))).toThrow(/is paused/);
+    expect(() =>
+      chooseReplicaSet('web', { ...deployment, spec: { paused: true } }, sets, parseTarget('previous')),
+    ).toThrow(/is paused/);
   });
   it('patches the template without the hash label, carrying the revision’s annotations like kubectl', () => {
     expect(undoPatch(deployment, sets[0]!)).toEqual([
-      { op: 'replace', path: '/spec/template', value: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ image: 'app:1' }] } } },
+      {
+        op: 'replace',
+        path: '/spec/template',
+        value: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ image: 'app:1' }] } },
+      },
       {
         op: 'replace',
         path: '/metadata/annotations',

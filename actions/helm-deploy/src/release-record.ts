@@ -1,0 +1,112 @@
+// What "last good" means for rollback: the revisions helm-deploy saw become ready. Helm's own status
+// cannot say it (a release deployed without waiting is `deployed` too), so kubeline records them
+// itself: Helm revisions in a ConfigMap beside the release (any Helm storage driver), and the
+// ReplicaSet of each Deployment that became ready, annotated (for `kind: deployment` rollbacks).
+import type { Logger } from '@kubeline/runtime';
+import { isConflict, isNotFound, type Cluster } from '@kubeline/kube';
+
+export const HEALTHY_ANNOTATION = 'kubeline.dev/healthy-at';
+const KEEP = 20;
+
+export interface HealthyRevision {
+  revision: number;
+  chart: string;
+  at: string;
+  imageDigest?: string;
+  runUrl?: string;
+}
+
+export function recordName(release: string): string {
+  return `kubeline-release-${release}`;
+}
+
+export async function readHealthy(
+  cluster: Cluster,
+  namespace: string,
+  release: string,
+): Promise<HealthyRevision[]> {
+  try {
+    const cm = await cluster.core.readNamespacedConfigMap({ name: recordName(release), namespace });
+    return JSON.parse(cm.data?.healthy ?? '[]') as HealthyRevision[];
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+}
+
+/** Newest first, one entry per revision, at most KEEP. */
+export function withHealthy(list: HealthyRevision[], entry: HealthyRevision): HealthyRevision[] {
+  return [entry, ...list.filter((h) => h.revision !== entry.revision)]
+    .sort((a, b) => b.revision - a.revision)
+    .slice(0, KEEP);
+}
+
+/** The newest revision recorded healthy that helm still has (history-max prunes old ones). */
+export function lastGood(
+  healthy: HealthyRevision[],
+  revisions: number[],
+  except?: number,
+): HealthyRevision | undefined {
+  const present = new Set(revisions);
+  return healthy.find((h) => present.has(h.revision) && h.revision !== except);
+}
+
+export async function recordHealthy(
+  cluster: Cluster,
+  namespace: string,
+  release: string,
+  entry: HealthyRevision,
+): Promise<void> {
+  const name = recordName(release);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await cluster.core
+      .readNamespacedConfigMap({ name, namespace })
+      .catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const healthy = withHealthy(JSON.parse(existing?.data?.healthy ?? '[]') as HealthyRevision[], entry);
+    const data = { healthy: JSON.stringify(healthy) };
+    try {
+      if (existing)
+        await cluster.core.replaceNamespacedConfigMap({ name, namespace, body: { ...existing, data } });
+      else
+        await cluster.core.createNamespacedConfigMap({
+          namespace,
+          body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubeline' } }, data },
+        });
+      return;
+    } catch (e) {
+      if (!isConflict(e)) throw e; // another writer in between: read again
+    }
+  }
+}
+
+/** Annotates the ReplicaSet each Deployment now runs, so `kind: deployment` can find the last good one. */
+export async function markHealthyReplicaSets(
+  cluster: Cluster,
+  namespace: string,
+  deployments: string[],
+  log: Logger,
+): Promise<void> {
+  const at = new Date().toISOString();
+  for (const name of deployments) {
+    try {
+      const d = await cluster.apps.readNamespacedDeployment({ name, namespace });
+      const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+      const sets = await cluster.apps.listNamespacedReplicaSet({ namespace });
+      const current = sets.items.find(
+        (rs) =>
+          rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) &&
+          rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
+      );
+      if (!current?.metadata?.name) continue;
+      await cluster.apps.patchNamespacedReplicaSet({
+        name: current.metadata.name,
+        namespace,
+        body: [
+          { op: 'add', path: `/metadata/annotations/${HEALTHY_ANNOTATION.replace('/', '~1')}`, value: at },
+        ],
+      });
+    } catch (e) {
+      log.warning(`could not record Deployment ${name} as healthy: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { input, type InputSpec, type InputValues } from '@kubeline/runtime';
+import type { InputName } from './action.generated.js';
+
+export const inputSpec = {
+  release: input.string({
+    pattern: /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    allowed: 'a release or Deployment name: lowercase letters, digits, dashes and dots',
+  }),
+  to: input.string({
+    pattern: /^(previous|last-good|[1-9][0-9]*)$/,
+    allowed: 'allowed: previous, last-good or a revision number',
+  }),
+  kind: input.enum(['helm', 'deployment'] as const),
+  namespace: input.string({
+    pattern: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    allowed: 'a namespace name: lowercase letters, digits and dashes, at most 63 characters',
+  }),
+  wait: input.boolean(),
+  timeout: input.duration({ min: 1000 }),
+  kubeconfig: input.multiline(),
+  context: input.string(),
+  'helm-version': input.string(),
+} satisfies InputSpec<InputName>;
+
+export type Inputs = InputValues<typeof inputSpec>;
+
+export type Target = { kind: 'previous' } | { kind: 'last-good' } | { kind: 'revision'; revision: number };
+
+export function parseTarget(to: string): Target {
+  if (to === 'previous' || to === 'last-good') return { kind: to };
+  return { kind: 'revision', revision: Number(to) };
+}

@@ -1,0 +1,415 @@
+// helm-deploy and the cluster, on Helm 3 and Helm 4: a namespace-scoped ServiceAccount, releases
+// left pending by a killed run, concurrent deploys of one release, GitHub Deployments (against a
+// local fake of the GitHub API), and every bad input leaving the release as it was.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
+import { stackTool } from './harness/stack-env.js';
+import { waitForObject } from './harness/watch.js';
+import {
+  MAJORS,
+  WEB_CHART,
+  deploy,
+  env,
+  failedOneLine,
+  helmCli,
+  history,
+  readConfigMapData,
+  readDeployment,
+  succeeded,
+  tmp,
+  unique,
+  type Major,
+} from './helm-deploy.harness.js';
+
+/** A loopback port nothing listens on (taken from the OS, then released). */
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Starts raw helm on a never-ready release and kills it once its pending revision is stored. */
+async function killMidDeploy(major: Major, release: string, namespace: string): Promise<void> {
+  const helm = stackTool(major === 3 ? 'helm3' : 'helm4');
+  const child = spawn(
+    helm,
+    [
+      'upgrade',
+      '--install',
+      release,
+      WEB_CHART,
+      '-n',
+      namespace,
+      '--kubeconfig',
+      env.KUBECONFIG,
+      major === 3 ? '--wait' : '--wait=watcher',
+      '--timeout',
+      '120s',
+      '--set',
+      'failReadiness=true',
+    ],
+    { stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const h = await history(major, release, namespace);
+    if (h.at(-1)?.status.startsWith('pending-')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+}
+
+describe.each(MAJORS)('Helm %i', (major) => {
+  const ns = useTestNamespace(`hdc${major}`);
+
+  test('works with a namespace-scoped ServiceAccount, and names what it may not do elsewhere', async () => {
+    const release = `limited-${unique()}`;
+    const token = /token: (\S+)/.exec(readFileSync(env.KUBECONFIG_LIMITED, 'utf8'))?.[1];
+    try {
+      const r = await deploy(major, {
+        release,
+        chart: WEB_CHART,
+        namespace: env.LIMITED_NAMESPACE,
+        kubeconfig: env.KUBECONFIG_LIMITED,
+        'create-namespace': 'true', // the namespace exists: nothing is created, nothing is refused
+      });
+      succeeded(r);
+      expect(r.outputs).toMatchObject({ status: 'deployed', revision: '1' });
+      expect(token && r.stdout + r.stderr + r.summary).not.toContain(token);
+
+      const refused = await deploy(major, {
+        release,
+        chart: WEB_CHART,
+        namespace: ns.name,
+        kubeconfig: env.KUBECONFIG_LIMITED,
+      });
+      expect(failedOneLine(refused)).toBe(
+        `error: helm-deploy: forbidden: system:serviceaccount:${env.LIMITED_NAMESPACE}:kubeline-deployer cannot get secrets, list secrets, create secrets, update secrets, create configmaps in namespace ${ns.name}`,
+      );
+      expect(await history(major, release, ns.name)).toEqual([]);
+    } finally {
+      await helmCli(major, ['uninstall', release, '-n', env.LIMITED_NAMESPACE]).catch(() => undefined);
+    }
+  });
+
+  test('a release left pending-upgrade by a killed run is refused within pending-grace, then recovered', async () => {
+    succeeded(await deploy(major, { release: 'stuck', chart: WEB_CHART, namespace: ns.name }));
+    await killMidDeploy(major, 'stuck', ns.name);
+    expect((await history(major, 'stuck', ns.name)).map((h) => h.status)).toEqual([
+      'deployed',
+      'pending-upgrade',
+    ]);
+
+    const young = await deploy(major, {
+      release: 'stuck',
+      chart: WEB_CHART,
+      namespace: ns.name,
+      'pending-grace': '10m',
+    });
+    expect(failedOneLine(young)).toMatch(
+      /^error: helm-deploy: release stuck is pending-upgrade \(revision 2\) since \S+ ago: another deploy may still be running; kubeline recovers it once it has been pending for pending-grace \(10m0s\)$/,
+    );
+
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // older than a 1s grace now
+    const r = await deploy(major, {
+      release: 'stuck',
+      chart: WEB_CHART,
+      namespace: ns.name,
+      'pending-grace': '1s',
+      set: 'message=after',
+    });
+    succeeded(r);
+    expect(r.stderr).toMatch(
+      /warning: release stuck has been pending-upgrade \(revision 2\) for \S+, longer than pending-grace: the run that started it is gone; rolling back to revision 1 before deploying/,
+    );
+    const h = await history(major, 'stuck', ns.name);
+    expect(h.at(-1)).toMatchObject({ revision: 4, status: 'deployed' });
+    expect(r.outputs).toMatchObject({ revision: '4', 'previous-revision': '3' });
+    expect((await readConfigMapData(ns.name, 'stuck-config')).message).toBe('after');
+  });
+
+  test('a first install left pending-install is removed and installed again', async () => {
+    await killMidDeploy(major, 'fresh', ns.name);
+    expect((await history(major, 'fresh', ns.name)).map((h) => h.status)).toEqual(['pending-install']);
+    const r = await deploy(major, {
+      release: 'fresh',
+      chart: WEB_CHART,
+      namespace: ns.name,
+      'pending-grace': '0s',
+    });
+    succeeded(r);
+    expect(r.stderr).toContain('it was never deployed, so it is uninstalled before installing again');
+    expect((await history(major, 'fresh', ns.name)).map((h) => h.status)).toEqual(['deployed']);
+  });
+
+  test('two concurrent deploys of one release are serialised by the lock, and both land', async () => {
+    succeeded(await deploy(major, { release: 'busy', chart: WEB_CHART, namespace: ns.name }));
+    const first = deploy(major, {
+      release: 'busy',
+      chart: WEB_CHART,
+      namespace: ns.name,
+      set: 'message=first\nreplicaCount=4',
+    });
+    // the second starts once the first holds the lock, so they really overlap
+    await waitForObject(
+      adminKubeConfig(),
+      {
+        path: `/api/v1/namespaces/${ns.name}/configmaps`,
+        name: 'kubeline-lock-busy',
+        describe: 'the deploy lock',
+        timeoutMs: 30_000,
+      },
+      () => true,
+    );
+    const second = deploy(major, {
+      release: 'busy',
+      chart: WEB_CHART,
+      namespace: ns.name,
+      set: 'message=second',
+    });
+    const [a, b] = await Promise.all([first, second]);
+    succeeded(a);
+    succeeded(b);
+    expect(b.stderr).toMatch(/waiting for .* to finish deploying release busy/);
+    expect([a.outputs.revision, b.outputs.revision].sort()).toEqual(['2', '3']);
+    expect((await history(major, 'busy', ns.name)).map((h) => h.status)).toEqual([
+      'superseded',
+      'superseded',
+      'deployed',
+    ]);
+    expect((await readConfigMapData(ns.name, 'busy-config')).message).toBe('second');
+    // the lock is gone
+    await expect(
+      adminKubeConfig()
+        .makeApiClient(CoreV1Api)
+        .readNamespacedConfigMap({ name: 'kubeline-lock-busy', namespace: ns.name }),
+    ).rejects.toMatchObject({ code: 404 });
+  });
+
+  describe('bad input leaves the release as it was', () => {
+    test('missing chart, values with a YAML error, unreachable cluster, bad kubeconfig', async () => {
+      succeeded(await deploy(major, { release: 'keep', chart: WEB_CHART, namespace: ns.name }));
+      const before = await history(major, 'keep', ns.name);
+
+      const missing = await deploy(major, { release: 'keep', chart: './charts/nope', namespace: ns.name });
+      expect(failedOneLine(missing)).toBe(
+        'error: helm-deploy: input "chart": "./charts/nope" is not valid; no such folder or file; give a chart folder or .tgz, an oci:// reference, a chart name with `repo`, or https://<repository>/<chart>',
+      );
+
+      const values = join(tmp('kubeline-hd-bad-'), 'prod.yaml');
+      writeFileSync(values, 'replicaCount: 2\nimage:\n  tag: "1.0\nmessage: hi\n');
+      const yaml = await deploy(major, {
+        release: 'keep',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        'values-files': values,
+      });
+      expect(failedOneLine(yaml)).toBe(
+        `error: helm-deploy: values file ${values}: YAML syntax error at line 3: a quoted value is never closed`,
+      );
+
+      const port = await freePort();
+      const unreachable = readFileSync(env.KUBECONFIG, 'utf8').replace(
+        /server: \S+/,
+        `server: https://127.0.0.1:${port}`,
+      );
+      const down = await deploy(major, {
+        release: 'keep',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        kubeconfig: unreachable,
+      });
+      expect(failedOneLine(down)).toBe(
+        `error: helm-deploy: cannot reach the Kubernetes API at https://127.0.0.1:${port}: connection refused`,
+      );
+
+      const garbled = await deploy(major, {
+        release: 'keep',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        kubeconfig: 'apiVersion: v1\nclusters:\n  - name: x\n   cluster: {}\n',
+      });
+      expect(failedOneLine(garbled)).toMatch(
+        /^error: helm-deploy: input "kubeconfig": invalid YAML at line \d+: /,
+      );
+
+      expect(await history(major, 'keep', ns.name)).toEqual(before);
+    });
+  });
+});
+
+/** A local HTTP fake of the GitHub REST API: records deployments and their statuses. */
+interface GitHubFake {
+  url: string;
+  requests: Array<{ method: string; path: string; auth: string; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+async function startGitHubFake(): Promise<GitHubFake> {
+  const requests: GitHubFake['requests'] = [];
+  let nextId = 100;
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        auth: String(req.headers.authorization ?? ''),
+        body,
+      });
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST' && /^\/repos\/acme\/shop\/deployments$/.test(req.url ?? '')) {
+        res.writeHead(201).end(JSON.stringify({ id: nextId++, environment: body.environment }));
+      } else if (
+        req.method === 'POST' &&
+        /^\/repos\/acme\/shop\/deployments\/\d+\/statuses$/.test(req.url ?? '')
+      ) {
+        res.writeHead(201).end(JSON.stringify({ id: 1, state: body.state }));
+      } else {
+        res.writeHead(404).end(JSON.stringify({ message: 'Not Found' }));
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Outputs from a GITHUB_OUTPUT file (`name<<delimiter` blocks). */
+function githubOutputs(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const end = lines.indexOf(m[2]!, i + 1);
+    out[m[1]!] = lines.slice(i + 1, end).join('\n');
+    i = end;
+  }
+  return out;
+}
+
+describe('GitHub Deployments (against a local fake of the GitHub API)', () => {
+  const ns = useTestNamespace('hdgh');
+  let fake: GitHubFake;
+  beforeAll(async () => {
+    fake = await startGitHubFake();
+  });
+  afterAll(() => fake.close());
+
+  function githubEnv(): NodeJS.ProcessEnv {
+    const dir = tmp('kubeline-hd-gh-');
+    const files = ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY', 'GITHUB_ENV', 'GITHUB_PATH'];
+    const e: NodeJS.ProcessEnv = {
+      KUBELINE_PLATFORM: 'github',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_API_URL: fake.url,
+      GITHUB_SERVER_URL: 'https://github.example',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_SHA: 'abc1230000000000000000000000000000000000',
+      GITHUB_RUN_ID: '4242',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_ACTOR: 'octocat',
+    };
+    for (const f of files) {
+      e[f] = join(dir, f.toLowerCase());
+      writeFileSync(e[f]!, '');
+    }
+    return e;
+  }
+
+  test.each(MAJORS)(
+    'Helm %i: a deployment with in_progress then success, or failure, linking the environment and the run',
+    async (major) => {
+      const token = `ghs_fake${unique()}${unique()}`;
+      const ghEnv = githubEnv();
+      const inputs = {
+        release: `gh${major}`,
+        chart: WEB_CHART,
+        namespace: ns.name,
+        environment: 'production',
+        'environment-url': 'https://shop.example.test/',
+        'github-token': token,
+      };
+      const r = await deploy(major, inputs, ghEnv);
+      if (r.code !== 0) throw new Error(r.stdout + r.stderr);
+      const log = `https://github.example/acme/shop/actions/runs/4242/attempts/1`;
+      const ours = fake.requests.filter((q) => q.auth === `token ${token}`);
+      expect(
+        ours.map((q) => [q.method, q.path.replace(/\d+/, 'ID'), q.body.state ?? q.body.environment]),
+      ).toEqual([
+        ['POST', '/repos/acme/shop/deployments', 'production'],
+        ['POST', '/repos/acme/shop/deployments/ID/statuses', 'in_progress'],
+        ['POST', '/repos/acme/shop/deployments/ID/statuses', 'success'],
+      ]);
+      expect(ours[0]!.body).toMatchObject({
+        ref: ghEnv.GITHUB_SHA,
+        environment: 'production',
+        required_contexts: [],
+      });
+      expect(ours[2]!.body).toMatchObject({
+        environment_url: 'https://shop.example.test/',
+        log_url: log,
+        environment: 'production',
+      });
+      expect(githubOutputs(ghEnv.GITHUB_OUTPUT!)).toMatchObject({
+        revision: '1',
+        status: 'deployed',
+        environment: 'production',
+      });
+      // GitHub's runner hides what ::add-mask:: names; nothing else may carry the token
+      expect(
+        r.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n'),
+      ).not.toContain(token);
+      const d = await readDeployment(ns.name, `gh${major}`);
+      expect(d.metadata?.annotations?.['kubeline.dev/run-url']).toBe(log);
+
+      const failing = await deploy(
+        major,
+        { ...inputs, set: 'failReadiness=true', timeout: '10s' },
+        githubEnv(),
+      );
+      expect(failing.code).toBe(1);
+      const statuses = fake.requests
+        .filter((q) => q.auth === `token ${token}` && q.path.endsWith('/statuses'))
+        .map((q) => q.body.state);
+      expect(statuses.slice(-2)).toEqual(['in_progress', 'failure']);
+    },
+  );
+
+  test('the post step marks a deployment whose main step never finished as error', async () => {
+    const token = `ghs_fake${unique()}`;
+    const ghEnv = {
+      ...githubEnv(),
+      STATE_isPost: 'true',
+      STATE_githubDeployment: '777',
+      STATE_workDir: tmp('kubeline-hd-post-'),
+    };
+    const r = await deploy(4, { release: 'post', chart: WEB_CHART, 'github-token': token }, ghEnv);
+    expect(r.code).toBe(0);
+    const req = fake.requests.find((q) => q.auth === `token ${token}`);
+    expect(req).toMatchObject({
+      path: '/repos/acme/shop/deployments/777/statuses',
+      body: { state: 'error' },
+    });
+  });
+});

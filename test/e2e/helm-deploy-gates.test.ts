@@ -1,0 +1,226 @@
+// helm-deploy's supply-chain gates on Helm 3 and 4: real images built with buildx and pushed to the
+// stack's registry, signed with cosign and a generated key (offline: no transparency log), scanned
+// with the real trivy and the stack's small DB. A refused image leaves the release as it was.
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { repoRoot } from '../stack/paths.js';
+import { buildAndPush, busyboxContext } from './harness/images.js';
+import { useTestNamespace } from './harness/kube.js';
+import { stackTool } from './harness/stack-env.js';
+import { freshDockerConfig, run } from './harness/tools.js';
+import {
+  MAJORS,
+  WEB_CHART,
+  deploy,
+  env,
+  failedOneLine,
+  history,
+  image,
+  readDeployment,
+  succeeded,
+  tmp,
+  unique,
+} from './helm-deploy.harness.js';
+
+const PASSWORD = `pw-${unique()}`;
+const loopbackOnly = {
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost',
+};
+const name = `${env.REGISTRY}/e2e/helm-deploy-gates`;
+let keys: string;
+let otherKeys: string;
+let signed: string;
+let unsigned: string;
+let vulnerable: string;
+let cleanReport: string;
+let vulnReport: string;
+
+async function trivyReport(ref: string): Promise<string> {
+  const out = join(tmp('kubeline-hd-trivy-'), 'report.json');
+  await run(
+    [
+      stackTool('trivy'),
+      'image',
+      '--db-repository',
+      env.TRIVY_DB_REPOSITORY,
+      '--skip-java-db-update',
+      '--skip-version-check',
+      '--disable-telemetry',
+      '--offline-scan',
+      '--scanners',
+      'vuln',
+      '--no-progress',
+      '--image-src',
+      'remote',
+      '--cache-dir',
+      tmp('kubeline-hd-trivy-cache-'),
+      '--format',
+      'json',
+      '--output',
+      out,
+      ref,
+    ],
+    loopbackOnly,
+  );
+  return out;
+}
+
+beforeAll(async () => {
+  const docker = await freshDockerConfig('helm-deploy-gates');
+  const cosignEnv = {
+    ...loopbackOnly,
+    COSIGN_PASSWORD: PASSWORD,
+    TUF_ROOT: tmp('kubeline-hd-tuf-'),
+    ...docker,
+  };
+  keys = tmp('kubeline-hd-keys-');
+  otherKeys = tmp('kubeline-hd-other-');
+  await run([stackTool('cosign'), 'generate-key-pair'], cosignEnv, { cwd: keys });
+  await run([stackTool('cosign'), 'generate-key-pair'], cosignEnv, { cwd: otherKeys });
+  const tag = unique();
+  signed = await buildAndPush(busyboxContext(`signed-${tag}`), [`${name}:signed-${tag}`], docker);
+  unsigned = await buildAndPush(busyboxContext(`unsigned-${tag}`), [`${name}:unsigned-${tag}`], docker);
+  vulnerable = await buildAndPush(
+    join(repoRoot, 'test/fixtures/vuln-image'),
+    [`${name}:vuln-${tag}`],
+    docker,
+  );
+  // --recursive: the index buildx pushed and its platform manifest, which is what a node pulls.
+  await run(
+    [
+      stackTool('cosign'),
+      'sign',
+      '--yes',
+      '--recursive',
+      '--key',
+      join(keys, 'cosign.key'),
+      '--tlog-upload=false',
+      `${name}@${signed}`,
+    ],
+    cosignEnv,
+  );
+  cleanReport = await trivyReport(`${name}@${signed}`);
+  vulnReport = await trivyReport(`${name}@${vulnerable}`);
+}, 300_000);
+
+describe.each(MAJORS)('Helm %i', (major) => {
+  const ns = useTestNamespace(`hdg${major}`);
+  const gate = () => ({
+    'require-signature': 'true',
+    'signature-key': join(keys, 'cosign.pub'),
+    'signature-transparency-log': 'false',
+  });
+
+  test('a signed image, scanned clean, deploys by digest; the summary lists both gates', async () => {
+    const r = await deploy(
+      major,
+      {
+        release: 'web',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${signed}`,
+        'require-scan': cleanReport,
+        ...gate(),
+      },
+      loopbackOnly,
+    );
+    succeeded(r);
+    expect(image(await readDeployment(ns.name, 'web'))).toBe(`${name}@${signed}`);
+    expect(r.summary).toMatch(/signature gate: 2 digest\(s\) verified with key cosign\.pub/);
+    expect(r.summary).toContain(`scan gate: ${cleanReport} scanned ${signed} with no CRITICAL finding`);
+  });
+
+  test('an unsigned image, or one signed by another key, is refused before anything is applied', async () => {
+    succeeded(await deploy(major, { release: 'web', chart: WEB_CHART, namespace: ns.name }, loopbackOnly));
+    const before = await history(major, 'web', ns.name);
+
+    const r = await deploy(
+      major,
+      { release: 'web', chart: WEB_CHART, namespace: ns.name, image: `${name}@${unsigned}`, ...gate() },
+      loopbackOnly,
+    );
+    expect(failedOneLine(r)).toBe(
+      `error: helm-deploy: require-signature: ${name}@${unsigned} is not signed by key cosign.pub: no signature found; nothing was deployed`,
+    );
+    const other = await deploy(
+      major,
+      {
+        release: 'web',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${signed}`,
+        ...gate(),
+        'signature-key': join(otherKeys, 'cosign.pub'),
+      },
+      loopbackOnly,
+    );
+    expect(failedOneLine(other)).toMatch(
+      new RegExp(
+        `^error: helm-deploy: require-signature: ${name}@${signed} is not signed by key cosign\\.pub: .+; nothing was deployed$`,
+      ),
+    );
+    expect(await history(major, 'web', ns.name)).toEqual(before);
+  });
+
+  test('require-scan refuses a report with CRITICAL findings, a report of another digest, and passed=false', async () => {
+    const vuln = await deploy(
+      major,
+      {
+        release: 'scanned',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${vulnerable}`,
+        'require-scan': vulnReport,
+      },
+      loopbackOnly,
+    );
+    expect(failedOneLine(vuln)).toMatch(
+      new RegExp(
+        `^error: helm-deploy: require-scan: the scan of ${name}@${vulnerable} has 1 finding\\(s\\) of severity CRITICAL: CVE-2099-\\d+$`,
+      ),
+    );
+    const elsewhere = await deploy(
+      major,
+      {
+        release: 'scanned',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${signed}`,
+        'require-scan': vulnReport,
+      },
+      loopbackOnly,
+    );
+    expect(failedOneLine(elsewhere)).toContain(`is a scan of ${vulnerable}, not of ${name}@${signed}`);
+    const failed = await deploy(
+      major,
+      {
+        release: 'scanned',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${signed}`,
+        'require-scan': 'false',
+      },
+      loopbackOnly,
+    );
+    expect(failedOneLine(failed)).toBe(
+      'error: helm-deploy: require-scan: the image scan did not pass (require-scan is false)',
+    );
+    // the gate follows scan-fail-on: with HIGH alone, the CRITICAL finding does not count, the 2 HIGH do
+    const high = await deploy(
+      major,
+      {
+        release: 'scanned',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${vulnerable}`,
+        'require-scan': vulnReport,
+        'scan-fail-on': 'HIGH',
+      },
+      loopbackOnly,
+    );
+    expect(failedOneLine(high)).toMatch(/has 2 finding\(s\) of severity HIGH/);
+    expect(await history(major, 'scanned', ns.name)).toEqual([]);
+  });
+});
