@@ -158,5 +158,9 @@ export function explainKubeError(err: unknown, ctx: ErrorContext): Error {
     return new ClusterUnreachableError(ctx.server, unreachableReason(net.code, net.message, ctx.server));
   if ((err as Error | undefined)?.name === 'TimeoutError')
     return new ClusterUnreachableError(ctx.server, 'the request timed out');
+  // fetch refuses some targets before any socket exists (e.g. a port it blocks): no code, only a cause.
+  const e = err as { message?: string; cause?: { message?: string } } | undefined;
+  if ((err as Error | undefined)?.name === 'TypeError' && e?.message === 'fetch failed')
+    return new ClusterUnreachableError(ctx.server, e.cause?.message ?? 'the request failed');
   return err instanceof Error ? err : new Error(String(err));
 }

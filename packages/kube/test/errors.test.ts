@@ -61,6 +61,13 @@ describe('forbidden messages', () => {
 describe('explainKubeError', () => {
   const ctx = { server: 'https://10.0.0.1:6443', user: 'ci', action: 'listNamespacedPod' };
 
+  it('a target fetch refuses before connecting (a blocked port) is unreachable, not a bug', async () => {
+    const err = await fetch('http://127.0.0.1:1/').catch((e: unknown) => e);
+    const out = explainKubeError(err, { server: 'http://127.0.0.1:1' });
+    expect(out).toBeInstanceOf(ClusterUnreachableError);
+    expect(out.message).toBe('cannot reach the Kubernetes API at http://127.0.0.1:1: bad port');
+  });
+
   it('turns a client-node ApiException with a Status body into a one-line error', () => {
     const apiException = {
       code: 409,
