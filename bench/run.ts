@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ROOT } from '../scripts/actions.js';
 import { buildImageOverhead } from './build-image.js';
 import { coldStart } from './cold-start.js';
+import { helmDeploy } from './helm-deploy.js';
 import { trivyScanOverhead } from './trivy-scan.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 11);
@@ -13,14 +14,21 @@ const sections: Array<[string, () => string]> = [
   ['cold-start', () => coldStart(runs)],
   ['trivy-scan', () => trivyScanOverhead(Math.max(7, runs))],
   ['build-image', () => buildImageOverhead(Math.max(5, Math.round(runs / 2)))],
+  ['helm-deploy', () => helmDeploy(Math.max(5, Math.round(runs / 2)))],
 ];
 
-console.log(`kubeline benchmarks (interleaved runs; medians; machine load shifts absolute times, compare ratios)\n`);
+console.log(
+  `kubeline benchmarks (interleaved runs; medians; machine load shifts absolute times, compare ratios)\n`,
+);
 if (!only.length || only.some((o) => o !== 'cold-start')) {
-  const up = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'test/stack/cli.ts', 'up'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const up = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'test/stack/cli.ts', 'up'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   if (up.status !== 0) throw new Error('stack:up failed');
 }
 for (const [name, section] of sections) {

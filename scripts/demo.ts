@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   const rollback = await action(
     '6. rollback to last-good, explicitly',
     'rollback',
-    { ...cluster, release: 'web', to: 'last-good' },
+    { kubeconfig: cluster.kubeconfig, namespace, 'helm-version': '4', release: 'web', to: 'last-good' },
     env,
   );
   expect(
