@@ -50,7 +50,7 @@ describe('actions/build-image/dist on bad input', () => {
     ],
     [
       { context: fixture, tags: '127.0.0.1:5000/app:v1', 'registry-ca': '/nonexistent/ca.pem' },
-      '/nonexistent/ca.pem does not exist (input "registry-ca": a PEM certificate or the path of one)',
+      'input "registry-ca": "/nonexistent/ca.pem" is not valid; give a PEM certificate or the path of an existing one',
     ],
   ])('%j', async (inputs, message) => {
     const r = await step(inputs);

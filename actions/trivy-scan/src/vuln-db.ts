@@ -107,7 +107,9 @@ export async function ensureVulnDb(req: DbRequest): Promise<'cached' | 'download
     }
   }
   if (state === 'stale') {
-    log.warning(`trivy DB: every mirror failed; scanning with the cached DB of ${meta?.UpdatedAt ?? '?'}`);
+    log.warning(
+      `trivy DB: every mirror failed; scanning with the cached DB${meta?.UpdatedAt ? ` of ${meta.UpdatedAt}` : ''}`,
+    );
     return 'stale';
   }
   throw new UserError(
