@@ -382,7 +382,7 @@ describe('other sources and platforms', () => {
     expect(outputs(sbom)).toEqual(expect.objectContaining(counts(expected.severityCounts.all)));
   });
 
-  test("on GitLab the reports land in the job's directory (CI_PROJECT_DIR) and the outputs in the dotenv report", async () => {
+  test("on GitLab the reports land in the job's directory and the outputs in the dotenv report", async () => {
     const project = mkdtempSync(join(tmpdir(), 'kubeline-project-'));
     // GitLab runs the job in the project dir; artifact paths are relative to it.
     const bundle = join(repoRoot, 'actions/trivy-scan/dist/index.js');
@@ -402,13 +402,11 @@ describe('other sources and platforms', () => {
     const dotenv = readFileSync(join(project, 'kubeline-trivy-scan.env'), 'utf8');
     expect(dotenv).toContain('TRIVY_SCAN_CRITICAL=1\n');
     expect(dotenv).toContain('TRIVY_SCAN_PASSED=false\n');
-    expect(dotenv).toContain(
-      `TRIVY_SCAN_GITLAB_REPORT=${join(project, 'gl-container-scanning-report.json')}\n`,
-    );
-    expect(
-      json<{ vulnerabilities: unknown[] }>(join(project, 'gl-container-scanning-report.json'))
-        .vulnerabilities,
-    ).toHaveLength(6);
+    // Relative to the job's directory (GitLab's project path differs between jobs), under the folder
+    // the component keeps as artifacts.
+    const report = 'kubeline-outputs/trivy-scan/gl-container-scanning-report.json';
+    expect(dotenv).toContain(`TRIVY_SCAN_GITLAB_REPORT=${report}\n`);
+    expect(json<{ vulnerabilities: unknown[] }>(join(project, report)).vulnerabilities).toHaveLength(6);
     expect(readFileSync(join(project, 'kubeline-trivy-scan-summary.md'), 'utf8')).toContain(
       '| CVE-2099-0001 | fixture-ssl | 3.1.0-r0 | 3.1.1-r0 | CRITICAL | 9.8 |',
     );
