@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KubelineError, TransientError, isTransientStatus, log, retry } from '@kubeline/runtime';
 
@@ -12,6 +14,34 @@ export class ChecksumError extends KubelineError {
   }
 }
 
+const MAX_REDIRECTS = 5;
+const TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * One GET, following redirects. node:http(s) rather than fetch: once @actions/tool-cache has loaded
+ * its own undici, that undici becomes fetch's global dispatcher, and Node's built-in fetch then fails
+ * on later downloads in the same process (seen: an assertion in Parser.finish).
+ */
+function get(url: URL, redirects = 0): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const lib = url.protocol === 'http:' ? http : https;
+    const req = lib.get(url, { timeout: TIMEOUT_MS }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        if (redirects >= MAX_REDIRECTS)
+          return reject(new KubelineError(`download of ${url} redirected too often`));
+        return resolve(get(new URL(res.headers.location, url), redirects + 1));
+      }
+      resolve(res);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      reject(new TransientError(`cannot reach ${url}: ${e.code ?? e.message}`)),
+    );
+  });
+}
+
 /**
  * Streams `url` to `dest` while hashing it, retrying transient failures, then checks the sha256.
  * A mismatch deletes the file before throwing, so a bad download can never be used later.
@@ -20,16 +50,12 @@ export async function downloadVerified(url: string, dest: string, sha256: string
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const actual = await retry(
     async () => {
-      const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) }).catch(
-        (e: Error) => {
-          throw new TransientError(
-            `cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
-          );
-        },
-      );
-      if (!res.ok || !res.body) {
-        const msg = `download of ${url} failed: HTTP ${res.status} ${res.statusText}`;
-        if (isTransientStatus(res.status)) throw new TransientError(msg, res.status);
+      const res = await get(new URL(url));
+      const status = res.statusCode ?? 0;
+      if (status !== 200) {
+        res.resume();
+        const msg = `download of ${url} failed: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd();
+        if (isTransientStatus(status)) throw new TransientError(msg, status);
         throw new KubelineError(msg);
       }
       const hash = crypto.createHash('sha256');
@@ -39,11 +65,11 @@ export async function downloadVerified(url: string, dest: string, sha256: string
           done(null, chunk);
         },
       });
-      await pipeline(
-        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-        tap,
-        fs.createWriteStream(dest, { mode: 0o600 }),
-      );
+      try {
+        await pipeline(res, tap, fs.createWriteStream(dest, { mode: 0o600 }));
+      } catch (e) {
+        throw new TransientError(`download of ${url} broke off: ${(e as Error).message}`);
+      }
       return hash.digest('hex');
     },
     {

@@ -84,8 +84,8 @@ export async function installTool(req: InstallRequest): Promise<Installed> {
     const download = path.join(work, asset.file);
     log.info(`downloading ${req.tool} ${version} (${platform}) from ${url}`);
     await downloadVerified(url, download, asset.sha256);
-    // Loaded only now, after the download: tool-cache brings @actions/core and a bundled undici
-    // (~50 ms) that a cache hit never needs, and that must not touch Node's own fetch mid-download.
+    // Loaded only to install: tool-cache brings @actions/core and undici (~50 ms), which a cache hit
+    // never needs.
     const tc = await import('@actions/tool-cache');
     const unpacked = await unpack(tc, download, asset, binaryName, work);
     const dir = await tc.cacheDir(unpacked, req.tool, version, arch);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -7,6 +8,7 @@ import { ChecksumError, installTool, loadManifest, type ToolsManifest } from '@k
 import { InputError, KubelineError } from '@kubeline/runtime';
 import { helmArchive, realBinary } from '../../../test/support/real-binaries.js';
 import { serveDir, type Served } from '../../../test/support/http-fixture.js';
+import { ROOT, runTs } from '../../../test/support/processes.js';
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -194,6 +196,36 @@ describe('installTool against a loopback mirror of real archives', () => {
       expect(String(other.message)).toContain('/helm/v3.17.4/');
     } finally {
       process.env.PATH = savedPath;
+    }
+  });
+});
+
+describe('downloads in one process', () => {
+  it('stay correct after @actions/tool-cache (and its own undici) was loaded, from an HTTP/1.0 server', async () => {
+    // Like busybox httpd (the stack's mirror, and many simple mirrors): HTTP/1.0, body, then close.
+    const kubectl = path.join(mirrorDir, 'kubectl', 'v1.33.9', 'kubectl');
+    const body = fs.readFileSync(kubectl);
+    const raw = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.write(
+          `HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`,
+        );
+        socket.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = raw.address() as net.AddressInfo;
+      const r = await runTs(path.join(ROOT, 'test/unit/fixtures/downloads-after-toolcache.ts'), {}, [
+        `http://127.0.0.1:${port}/kubectl`,
+        sha256(kubectl),
+        '4',
+      ]);
+      expect(r.stderr).not.toContain('AssertionError');
+      expect(r.stdout.trim()).toBe('ok 4');
+      expect(r.code).toBe(0);
+    } finally {
+      raw.close();
     }
   });
 });
