@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { repoRoot } from '../stack/paths.js';
 import { buildAndPush, busyboxContext } from './harness/images.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
-import { freshDockerConfig, run, runExpectingFailure } from './harness/tools.js';
+import { freshDockerConfig, offlineTrivyImage, run, runExpectingFailure } from './harness/tools.js';
 import { runBundle, type Ran } from '../support/processes.js';
 
 const env = loadStackEnv();
@@ -347,30 +347,7 @@ describe('attestations', () => {
     );
     const ref = `${name}@${digest}`;
     const work = tmp('kubeline-cs-scan-');
-    const trivy = (format: string) =>
-      run(
-        [
-          stackTool('trivy'),
-          'image',
-          '--image-src',
-          'remote',
-          '--cache-dir',
-          join(work, 'cache'),
-          '--db-repository',
-          env.TRIVY_DB_REPOSITORY,
-          '--skip-java-db-update',
-          '--skip-version-check',
-          '--disable-telemetry',
-          '--offline-scan',
-          '--scanners',
-          'vuln',
-          '--format',
-          format,
-          '--no-progress',
-          ref,
-        ],
-        loopbackOnly,
-      );
+    const trivy = (format: string) => run(offlineTrivyImage(ref, join(work, 'cache'), format), loopbackOnly);
     writeFileSync(join(work, 'trivy.json'), (await trivy('json')).stdout);
     writeFileSync(join(work, 'sbom.cdx.json'), (await trivy('cyclonedx')).stdout);
 

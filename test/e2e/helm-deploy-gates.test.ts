@@ -7,7 +7,7 @@ import { repoRoot } from '../stack/paths.js';
 import { buildAndPush, busyboxContext } from './harness/images.js';
 import { useTestNamespace } from './harness/kube.js';
 import { stackTool } from './harness/stack-env.js';
-import { freshDockerConfig, run } from './harness/tools.js';
+import { freshDockerConfig, offlineTrivyImage, run } from './harness/tools.js';
 import {
   MAJORS,
   WEB_CHART,
@@ -39,31 +39,7 @@ let vulnReport: string;
 
 async function trivyReport(ref: string): Promise<string> {
   const out = join(tmp('kubeline-hd-trivy-'), 'report.json');
-  await run(
-    [
-      stackTool('trivy'),
-      'image',
-      '--db-repository',
-      env.TRIVY_DB_REPOSITORY,
-      '--skip-java-db-update',
-      '--skip-version-check',
-      '--disable-telemetry',
-      '--offline-scan',
-      '--scanners',
-      'vuln',
-      '--no-progress',
-      '--image-src',
-      'remote',
-      '--cache-dir',
-      tmp('kubeline-hd-trivy-cache-'),
-      '--format',
-      'json',
-      '--output',
-      out,
-      ref,
-    ],
-    loopbackOnly,
-  );
+  await run([...offlineTrivyImage(ref, tmp('kubeline-hd-trivy-cache-')), '--output', out], loopbackOnly);
   return out;
 }
 

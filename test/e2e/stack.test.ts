@@ -12,7 +12,7 @@ import { registerTarget, waitForQueryValue } from './harness/prometheus.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { failDeploymentReadiness } from './harness/readiness.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
-import { freshDockerConfig, run, runExpectingFailure } from './harness/tools.js';
+import { freshDockerConfig, offlineTrivyImage, run, runExpectingFailure } from './harness/tools.js';
 import {
   deploymentCondition,
   hasProgressDeadlineExceeded,
@@ -183,26 +183,7 @@ describe('images', () => {
     };
 
     const { stdout } = await run(
-      [
-        stackTool('trivy'),
-        'image',
-        '--image-src',
-        'remote',
-        '--cache-dir',
-        scratchDir('trivy-cache'),
-        '--db-repository',
-        env.TRIVY_DB_REPOSITORY,
-        '--skip-java-db-update',
-        '--skip-version-check',
-        '--disable-telemetry',
-        '--offline-scan',
-        '--scanners',
-        'vuln',
-        '--format',
-        'json',
-        '--no-progress',
-        `${repositoryOf(ref)}@${digest}`,
-      ],
+      offlineTrivyImage(`${repositoryOf(ref)}@${digest}`, scratchDir('trivy-cache')),
       loopbackOnly,
     );
 

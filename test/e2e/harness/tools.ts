@@ -54,3 +54,30 @@ export async function freshDockerConfig(builder = 'e2e'): Promise<Record<string,
   );
   return env;
 }
+
+/**
+ * `trivy image` on a registry reference with only the stack's DB: leaving out --skip-version-check or
+ * --disable-telemetry makes trivy call out to the internet (seen with strace).
+ */
+export function offlineTrivyImage(ref: string, cacheDir: string, format = 'json'): string[] {
+  return [
+    stackTool('trivy'),
+    'image',
+    '--image-src',
+    'remote',
+    '--cache-dir',
+    cacheDir,
+    '--db-repository',
+    loadStackEnv().TRIVY_DB_REPOSITORY,
+    '--skip-java-db-update',
+    '--skip-version-check',
+    '--disable-telemetry',
+    '--offline-scan',
+    '--scanners',
+    'vuln',
+    '--format',
+    format,
+    '--no-progress',
+    ref,
+  ];
+}
