@@ -93,16 +93,23 @@ export const dockerd: Daemon = {
   },
 };
 
-function buildkitdToml(): string {
-  return `# written by test/stack/docker.ts
-root = "${join(paths.buildkit, 'root')}"
-
-[grpc]
-  address = ["${buildkitHost}"]
+/**
+ * buildkitd's config: host networking only, the open registry over HTTP, the auth registry with our
+ * CA. `stateDir` keeps its root and OTEL socket in .stack (the local daemon); a container has its own.
+ */
+export function buildkitdToml(address: string, stateDir?: string): string {
+  const local = stateDir
+    ? `root = "${join(stateDir, 'root')}"
 
 [otel]
   # default is /run/buildkit/otel-grpc.sock: keep it in .stack
-  socketPath = "${join(paths.buildkit, 'otel-grpc.sock')}"
+  socketPath = "${join(stateDir, 'otel-grpc.sock')}"
+`
+    : '';
+  return `# written by test/stack/docker.ts
+${local}
+[grpc]
+  address = ["${address}"]
 
 [worker.oci]
   enabled = true
@@ -133,7 +140,7 @@ export const buildkitd: Daemon = {
     assertSocketPath(paths.buildkitSock);
     mkdirSync(join(paths.buildkit, 'root'), { recursive: true });
     const config = join(paths.buildkit, 'buildkitd.toml');
-    writeFileSync(config, buildkitdToml());
+    writeFileSync(config, buildkitdToml(buildkitHost, paths.buildkit));
     return { argv: [await gobin('buildkitd'), `--config=${config}`] };
   },
   async health() {

@@ -35,7 +35,8 @@ async function installFromMirror(tool: string, version: string): Promise<string>
   return installed.path;
 }
 
-function linkInto(name: string, target: string): void {
+/** Points .stack/bin/<name> at an installed binary (idempotent). */
+export function linkInto(name: string, target: string): void {
   const link = join(paths.bin, name);
   try {
     if (readlinkSync(link) === target) return;

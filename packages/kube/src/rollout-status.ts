@@ -80,16 +80,21 @@ function deploymentStatus(obj: WorkloadSnapshot): RolloutStatus {
   return complete(`deployment "${name}" successfully rolled out`);
 }
 
+/** Like kubectl: only RollingUpdate workloads report rollout progress. */
+function unsupportedStrategy(kind: string, name: string, type: string): RolloutStatus {
+  return {
+    state: 'failed',
+    reason: 'UnsupportedStrategy',
+    message: `rollout status is only available for the RollingUpdate strategy (${kind} "${name}" uses ${type})`,
+  };
+}
+
 function statefulSetStatus(obj: WorkloadSnapshot): RolloutStatus {
   const name = obj.metadata?.name ?? '';
   const s = obj.status ?? {};
   const strategy = obj.spec?.updateStrategy;
   if (strategy?.type && strategy.type !== 'RollingUpdate')
-    return {
-      state: 'failed',
-      reason: 'UnsupportedStrategy',
-      message: `rollout status is only available for the RollingUpdate strategy (statefulset "${name}" uses ${strategy.type})`,
-    };
+    return unsupportedStrategy('statefulset', name, strategy.type);
   if (!s.observedGeneration || !observed(obj))
     return progressing(`waiting for statefulset "${name}" spec update to be observed`);
   const want = obj.spec?.replicas;
@@ -123,11 +128,7 @@ function daemonSetStatus(obj: WorkloadSnapshot): RolloutStatus {
   const s = obj.status ?? {};
   const strategy = obj.spec?.updateStrategy;
   if (strategy?.type && strategy.type !== 'RollingUpdate')
-    return {
-      state: 'failed',
-      reason: 'UnsupportedStrategy',
-      message: `rollout status is only available for the RollingUpdate strategy (daemon set "${name}" uses ${strategy.type})`,
-    };
+    return unsupportedStrategy('daemon set', name, strategy.type);
   if (!observed(obj)) return progressing(`waiting for daemon set "${name}" spec update to be observed`);
   const desired = s.desiredNumberScheduled ?? 0;
   if ((s.updatedNumberScheduled ?? 0) < desired)

@@ -10,9 +10,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +25,7 @@ import {
 } from '@kubeline/tools';
 import { parse } from 'yaml';
 import { requiredKeys } from '../../e2e/harness/stack-env.js';
-import { authRegistry, host, ports, registry } from '../addresses.js';
+import { authRegistry, host, ports } from '../addresses.js';
 import { gobinVersions } from '../binaries.js';
 import { sha256File } from '../checksum.js';
 import { adminConfig } from '../cluster.js';
@@ -45,7 +43,8 @@ import { describeHolder, findPortHolder } from '../ports.js';
 import { daemonExit, isDaemonRunning, logTail, startDaemon, stopDaemon } from '../processes.js';
 import { prometheus } from '../prometheus.js';
 import { authRegistryPassword, openRegistry, tlsAuthRegistry } from '../registries.js';
-import { stackTools, tools } from '../tools.js';
+import { linkInto, stackTools, tools } from '../tools.js';
+import { buildkitdToml } from '../docker.js';
 import { trivyDb } from '../trivydb.js';
 import { pollUntil } from '../wait.js';
 
@@ -251,33 +250,10 @@ async function cluster(): Promise<void> {
 // ---- services: registries, buildkitd, Prometheus ----
 
 function writeBuildkitdToml(): string {
-  // docker.ts's buildkitdToml() serves a unix socket of the local stack's own buildkitd; this one
-  // serves loopback TCP from a container (no socket ownership to arrange). The registries alike.
+  // Loopback TCP from a container (no socket ownership to arrange); otherwise the local stack's config.
   mkdirSync(externalDir, { recursive: true });
   const file = join(externalDir, 'buildkitd.toml');
-  writeFileSync(
-    file,
-    `# written by test/stack/external/up.ts
-[grpc]
-  address = ["${buildkitHost}"]
-
-[worker.oci]
-  enabled = true
-  networkMode = "host"
-  gc = true
-  gckeepstorage = "10GB"
-
-[worker.containerd]
-  enabled = false
-
-[registry."${registry}"]
-  http = true
-
-[registry."${authRegistry}"]
-  http = false
-  ca = ["${pki.ca.cert}"]
-`,
-  );
+  writeFileSync(file, buildkitdToml(buildkitHost));
   return file;
 }
 
@@ -341,17 +317,6 @@ async function services(): Promise<void> {
 
 // ---- tools: $STACK_BIN from upstream, and the mirror the actions under test install from ----
 
-function linkTool(name: string, target: string): void {
-  const link = join(paths.bin, name);
-  try {
-    if (readlinkSync(link) === target) return;
-  } catch {
-    // no link yet
-  }
-  rmSync(link, { force: true });
-  symlinkSync(target, link);
-}
-
 /**
  * tools.ts's names and versions (helm3, helm4, ...), each installed by `kubeline setup-tools` with the
  * bundled manifest from the upstream URLs: the real download and sha256 check users' runners go through.
@@ -378,7 +343,7 @@ async function installFromUpstream(): Promise<void> {
     const outputs = JSON.parse(stdout) as Record<string, string | undefined>;
     const path = outputs[`${tool}-path`];
     if (!path) throw new Error(`setup-tools --${tool} ${version} gave no ${tool}-path: ${stdout}`);
-    linkTool(name, path);
+    linkInto(name, path);
     log(`${name.padEnd(20)} ${tool} ${outputs[`${tool}-version`]} -> ${path}`);
   }
 }
