@@ -79,6 +79,8 @@ export const dockerd: Daemon = {
     return dockerHost;
   },
   async cleanup() {
+    // dockerd leaves its netns/default nsfs mount (and the data-root bind) behind after it exits.
+    await unmountUnder(paths.docker);
     if (
       existsSync(dockerCaFile) &&
       readFileSync(dockerCaFile, 'utf8') === readFileSync(pki.ca.cert, 'utf8')
