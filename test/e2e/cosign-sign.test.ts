@@ -574,11 +574,11 @@ describe('bad input', () => {
 describe('clean-up', () => {
   test('the post step removes the private work dir a cancelled main step left behind', async () => {
     const temp = tmp('kubeline-cs-post-');
-    const left = join(temp, 'kubeline-cosign-cancelled');
+    const left = join(temp, 'kubeline-cosign-sign-cancelled');
     mkdirSync(left);
     writeFileSync(join(left, 'cosign.key'), 'key material', { mode: 0o600 });
     mkdirSync(join(temp, 'state'));
-    writeFileSync(join(temp, 'state', 'cosign-sign.json'), JSON.stringify({ workDir: left }));
+    writeFileSync(join(temp, 'state', 'cosign-sign.json'), JSON.stringify({ 'kubeline-work-dir': left }));
 
     const r = await runBundle('cosign-sign', { RUNNER_TEMP: temp, KUBELINE_PHASE: 'post' });
     succeeded(r);

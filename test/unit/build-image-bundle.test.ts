@@ -65,13 +65,14 @@ describe('actions/build-image/dist post step', () => {
   it('removes a login and work folder a cancelled main step left behind', async () => {
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-bi-post-'));
     made.push(temp);
-    const login = fs.mkdtempSync(path.join(temp, 'kubeline-docker-'));
-    const work = fs.mkdtempSync(path.join(temp, 'kubeline-build-'));
+    // The login lives inside the run's work dir, which the runtime records in the step state.
+    const work = fs.mkdtempSync(path.join(temp, 'kubeline-build-image-'));
+    const login = fs.mkdtempSync(path.join(work, 'kubeline-docker-'));
     fs.writeFileSync(path.join(login, 'config.json'), '{"auths":{}}');
     fs.mkdirSync(path.join(temp, 'state'));
     fs.writeFileSync(
       path.join(temp, 'state', 'build-image.json'),
-      JSON.stringify({ 'docker-config': login, 'work-dir': work }),
+      JSON.stringify({ 'kubeline-work-dir': work }),
     );
     const r = await runBundle('build-image', { RUNNER_TEMP: temp, KUBELINE_PHASE: 'post' });
     expect(r.code).toBe(0);

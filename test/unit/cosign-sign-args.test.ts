@@ -7,9 +7,9 @@ import {
   triangulateArgs,
   verifyArgs,
   verifyAttestationArgs,
-} from '../../actions/cosign-sign/src/cosign-args.js';
-import { explainCosignFailure } from '../../actions/cosign-sign/src/cosign.js';
-import { signTargets } from '../../actions/cosign-sign/src/targets.js';
+} from '@kubeline/signing';
+import { explainCosignFailure } from '@kubeline/signing';
+import { signTargets } from '@kubeline/signing';
 import { makeContract } from '@kubeline/image';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;

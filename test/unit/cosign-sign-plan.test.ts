@@ -6,10 +6,10 @@ import path from 'node:path';
 import { mask, readInputs } from '@kubeline/runtime';
 import { action } from '../../actions/cosign-sign/src/action.generated.js';
 import { inputSpec } from '../../actions/cosign-sign/src/inputs.js';
-import { jobIdentity, keylessOidcProvider } from '../../actions/cosign-sign/src/keyless.js';
-import { keyArgument, parseKeyInput } from '../../actions/cosign-sign/src/key.js';
+import { jobIdentity, keylessOidcProvider } from '@kubeline/signing';
+import { keyArgument, parseKeyInput } from '@kubeline/signing';
 import { makePlan } from '../../actions/cosign-sign/src/plan.js';
-import { signArgs } from '../../actions/cosign-sign/src/cosign-args.js';
+import { signArgs } from '@kubeline/signing';
 import { runBundle } from '../support/processes.js';
 
 const IMAGE = `127.0.0.1:5000/app@sha256:${'a'.repeat(64)}`;

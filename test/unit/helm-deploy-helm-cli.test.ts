@@ -6,7 +6,7 @@ import {
   rollbackCommand,
   upgradeCommand,
   type UpgradeOptions,
-} from '../../actions/helm-deploy/src/helm-cli.js';
+} from '@kubeline/helm';
 
 const base: UpgradeOptions = {
   release: 'web',

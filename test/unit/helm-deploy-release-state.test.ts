@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeContract } from '@kubeline/image';
-import { diffManifests } from '../../actions/helm-deploy/src/dry-run-diff.js';
-import type { HistoryEntry } from '../../actions/helm-deploy/src/helm-cli.js';
-import { pendingDecision } from '../../actions/helm-deploy/src/pending-release.js';
-import { lastGood, withHealthy } from '../../actions/helm-deploy/src/release-record.js';
-import { isExpired } from '../../actions/helm-deploy/src/release-lock.js';
+import { diffManifests } from '@kubeline/helm';
+import type { HistoryEntry } from '@kubeline/helm';
+import { pendingDecision } from '@kubeline/helm';
+import { lastGood, withHealthy } from '@kubeline/helm';
+import { isExpired } from '@kubeline/helm';
 import { aftermath } from '../../actions/helm-deploy/src/deploy-report.js';
 import { checkScan, parseScanRequirement, parseSeverities } from '../../actions/helm-deploy/src/scan-gate.js';
 

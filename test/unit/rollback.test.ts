@@ -1,5 +1,5 @@
-import type { HistoryEntry } from '../../actions/helm-deploy/src/helm-cli.js';
-import { HEALTHY_ANNOTATION } from '../../actions/helm-deploy/src/release-record.js';
+import type { HistoryEntry } from '@kubeline/helm';
+import { HEALTHY_ANNOTATION } from '@kubeline/helm';
 import {
   chooseReplicaSet,
   undoPatch,

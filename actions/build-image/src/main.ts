@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import {
-  InputError,
+  credentialPair,
   log,
   readInputs,
   run,
-  runnerTemp,
   type ActionContext,
   type InputValues,
 } from '@kubeline/runtime';
@@ -34,14 +31,10 @@ import { repositoriesOf, resolveTargets, type TaggedRef } from './targets.js';
 type Inputs = InputValues<typeof inputSpec>;
 
 function credentialsOf(inputs: Inputs): Credentials | undefined {
-  const username = inputs['registry-username'];
-  const password = inputs['registry-password'];
-  if (!username && !password) return undefined;
-  if (!password)
-    throw new InputError('registry-password', '', 'it is required when registry-username is set');
-  if (!username)
-    throw new InputError('registry-username', '', 'it is required when registry-password is set');
-  return { username, password };
+  return credentialPair(inputs['registry-username'], inputs['registry-password'], {
+    username: 'registry-username',
+    password: 'registry-password',
+  });
 }
 
 function createBuilder(inputs: Inputs): Promise<ImageBuilder> {
@@ -50,13 +43,6 @@ function createBuilder(inputs: Inputs): Promise<ImageBuilder> {
 }
 
 /** Leftovers the main step could not remove (a cancelled job): the login and the build's work folder. */
-function removeLeftovers(ctx: ActionContext<OutputName>): void {
-  for (const key of ['docker-config', 'work-dir']) {
-    const dir = ctx.state.get(key);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** What to build and where it goes: inputs checked, sources found, tags and labels from git. */
 async function plan(inputs: Inputs) {
   const { context, dockerfile } = locateSources(inputs.context, inputs.file);
@@ -159,13 +145,14 @@ async function main(ctx: ActionContext<OutputName>): Promise<void> {
   const inputs = readInputs(action, inputSpec);
   const p = await plan(inputs);
   const registries = [...new Set(p.targets.map((t) => t.registry))];
+  // The login lives in the run's work dir: removed with it, by the post step too when cancelled.
+  const workDir = ctx.workDir();
   const login = p.credentials
-    ? writeRegistryLogin(registries.map((registry) => ({ registry, ...p.credentials! })))
+    ? writeRegistryLogin(
+        registries.map((registry) => ({ registry, ...p.credentials! })),
+        workDir,
+      )
     : undefined;
-  if (login) ctx.state.set('docker-config', login.dockerConfig);
-  fs.mkdirSync(runnerTemp(), { recursive: true });
-  const workDir = fs.mkdtempSync(path.join(runnerTemp(), 'kubeline-build-'));
-  ctx.state.set('work-dir', workDir);
   let builder: ImageBuilder | undefined;
   try {
     const registryCa = registryCaFile(inputs['registry-ca'], workDir);
@@ -209,9 +196,7 @@ async function main(ctx: ActionContext<OutputName>): Promise<void> {
     });
   } finally {
     await builder?.cleanup();
-    fs.rmSync(workDir, { recursive: true, force: true });
-    login?.remove();
   }
 }
 
-await run(action, main, async (ctx) => removeLeftovers(ctx));
+await run(action, main);

@@ -1,7 +1,7 @@
 import { input, type InputParser, type InputSpec, type InputValues } from '@kubeline/runtime';
 import { parseImageInput, type ImageInput } from '@kubeline/image';
 import type { InputName } from './action.generated.js';
-import { parseKeyInput, type KeySource } from './key.js';
+import { parseKeyInput, type KeySource } from '@kubeline/signing';
 
 export const ATTESTATION_TYPES = ['cyclonedx', 'vuln'] as const;
 export type AttestationType = (typeof ATTESTATION_TYPES)[number];

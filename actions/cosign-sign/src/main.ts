@@ -3,23 +3,30 @@ import { parseReference, resolveImage, type ImageContract, type ImageInput } fro
 import { ensureTool } from '@kubeline/tools';
 import { action, type OutputName } from './action.generated.js';
 import { readAttestations, type Attestation } from './attestations.js';
-import { attestArgs, signArgs, type CommonOptions } from './cosign-args.js';
-import { Cosign, writeOfflineTrustedRoot } from './cosign.js';
+import {
+  Cosign,
+  attestArgs,
+  prepareSigner,
+  registryAccess,
+  resolveVerifier,
+  signArgs,
+  signTargets,
+  triangulate,
+  verifyAttestations,
+  verifyTargets,
+  writeOfflineTrustedRoot,
+  type CommonOptions,
+  type ResolvedVerifier,
+  type Target,
+} from '@kubeline/signing';
 import { inputSpec } from './inputs.js';
 import { makePlan, type Plan, type SignPlan } from './plan.js';
-import { registryAccess } from './registry-access.js';
 import { allVerified, firstFailure, writeReport } from './report.js';
-import { signTargets, type Target } from './targets.js';
-import { prepareSigner, resolveVerifier, type ResolvedVerifier } from './verifier.js';
-import { triangulate, verifyAttestations, verifyTargets } from './verify.js';
-import { createWorkDir, removeWorkDir } from './work-dir.js';
 
 type Ctx = ActionContext<OutputName>;
 
-await run(action, main, async (ctx) => {
-  // Post step: the main step may have been cancelled before its own clean-up ran.
-  removeWorkDir(ctx.state.get('workDir'));
-});
+// No post step of its own: the runtime's removes the work dir a cancelled main step left.
+await run(action, main);
 
 async function main(ctx: Ctx): Promise<void> {
   const inputs = readInputs(action, inputSpec);
@@ -27,47 +34,42 @@ async function main(ctx: Ctx): Promise<void> {
   for (const name of plan.ignored)
     ctx.log.warning(`input "${name}" is not used in ${plan.mode} mode: ignored`);
 
-  // Keys, logins and predicates live in one private folder, removed at the end and in the post step.
-  const workDir = createWorkDir();
-  ctx.state.set('workDir', workDir);
-  try {
-    const attestations = plan.mode === 'sign' ? readAttestations(plan.attach, workDir) : [];
-    const access = registryAccess(
-      registryOf(inputs.image),
-      {
-        username: inputs['registry-username'],
-        password: inputs['registry-password'],
-        ca: inputs['registry-ca'],
-      },
-      workDir,
+  // Keys, logins and predicates live in the run's private folder, removed at the end and in the post step.
+  const workDir = ctx.workDir();
+  const attestations = plan.mode === 'sign' ? readAttestations(plan.attach, workDir) : [];
+  const access = registryAccess(
+    registryOf(inputs.image),
+    {
+      username: inputs['registry-username'],
+      password: inputs['registry-password'],
+      ca: inputs['registry-ca'],
+    },
+    workDir,
+  );
+  if (inputs.image.kind === 'contract' && !inputs.image.contract.pushed)
+    throw new UserError(
+      `input "image": the image-json says the image was not pushed: nothing to ${plan.mode}`,
     );
-    if (inputs.image.kind === 'contract' && !inputs.image.contract.pushed)
-      throw new UserError(
-        `input "image": the image-json says the image was not pushed: nothing to ${plan.mode}`,
-      );
-    const contract = await resolveImage(inputs.image, { ...access.client, verifyExists: true });
-    const targets = signTargets(contract, inputs.recursive);
-    warnOnForeignScan(ctx, attestations, targets);
+  const contract = await resolveImage(inputs.image, { ...access.client, verifyExists: true });
+  const targets = signTargets(contract, inputs.recursive);
+  warnOnForeignScan(ctx, attestations, targets);
 
-    const tool = await ensureTool('cosign', inputs['cosign-version'], 'cosign-version');
-    const cosign = new Cosign(
-      tool.path,
-      tool.version,
-      // Set even when empty: cosign would otherwise prompt for the password on a terminal.
-      { COSIGN_PASSWORD: inputs.password, ...access.env },
-      [inputs.password, inputs['registry-password']],
-    );
-    const options: CommonOptions = { tlog: plan.tlog, registry: access.cosign };
+  const tool = await ensureTool('cosign', inputs['cosign-version'], 'cosign-version');
+  const cosign = new Cosign(
+    tool.path,
+    tool.version,
+    // Set even when empty: cosign would otherwise prompt for the password on a terminal.
+    { COSIGN_PASSWORD: inputs.password, ...access.env },
+    [inputs.password, inputs['registry-password']],
+  );
+  const options: CommonOptions = { tlog: plan.tlog, registry: access.cosign };
 
-    const verifier =
-      plan.mode === 'sign'
-        ? await signAndAttest(ctx, cosign, plan, contract, targets, attestations, options, workDir)
-        : resolveVerifier(plan.verifier, workDir);
-    if (verifier.keyBased && !plan.tlog) options.trustedRoot = writeOfflineTrustedRoot(workDir);
-    await verifyAndReport(ctx, cosign, plan, contract, targets, attestations, verifier, options);
-  } finally {
-    removeWorkDir(workDir);
-  }
+  const verifier =
+    plan.mode === 'sign'
+      ? await signAndAttest(ctx, cosign, plan, contract, targets, attestations, options, workDir)
+      : resolveVerifier(plan.verifier, workDir);
+  if (verifier.keyBased && !plan.tlog) options.trustedRoot = writeOfflineTrustedRoot(workDir);
+  await verifyAndReport(ctx, cosign, plan, contract, targets, attestations, verifier, options);
 }
 
 async function signAndAttest(

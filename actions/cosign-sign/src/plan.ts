@@ -1,14 +1,14 @@
 import { InputError, UserError, type PlatformName } from '@kubeline/runtime';
 import type { AttestationType, Inputs } from './inputs.js';
-import type { KeySource } from './key.js';
-import { jobIdentity, keylessOidcProvider, type CertificateIdentity } from './keyless.js';
-
-export type Signer =
-  | { kind: 'key'; key: KeySource }
-  /** `identity`: what the fresh signature is verified against (this job's identity by default). */
-  | { kind: 'keyless'; oidcProvider: 'github-actions' | 'envvar'; identity: CertificateIdentity };
-
-export type Verifier = { kind: 'key'; key: KeySource } | { kind: 'identity'; identity: CertificateIdentity };
+import {
+  jobIdentity,
+  keylessOidcProvider,
+  parseIdentity,
+  verifierOf,
+  type CertificateIdentity,
+  type Signer,
+  type Verifier,
+} from '@kubeline/signing';
 
 interface PlanBase {
   tlog: boolean;
@@ -97,37 +97,19 @@ function gateVerifier(
   platform: PlatformName,
   env: NodeJS.ProcessEnv,
 ): Verifier {
-  if (inputs.key.kind !== 'none' && identity)
-    throw new InputError('key', 'set', 'verify by `key` or by certificate identity, not both');
-  if (inputs.key.kind === 'pem' && inputs.key.private)
-    throw new InputError('key', '***', 'verification needs the public key (cosign.pub), not the private key');
-  if (inputs.key.kind !== 'none') return { kind: 'key', key: inputs.key };
-  const expected = identity ?? (inputs.keyless ? jobIdentity(platform, env) : undefined);
-  if (!expected)
-    throw new UserError(
+  return verifierOf(inputs.key, identity, {
+    keyInput: 'key',
+    missing:
       'verify mode needs `key` (the public key) or `certificate-identity`(-regexp) with `certificate-oidc-issuer`(-regexp)',
-    );
-  return { kind: 'identity', identity: expected };
+    ...(inputs.keyless ? { fallback: jobIdentity(platform, env) } : {}),
+  });
 }
 
-/** One of identity / identity-regexp and one of issuer / issuer-regexp, or none of the four. */
 export function identityFromInputs(inputs: Inputs): CertificateIdentity | undefined {
-  const identity = inputs['certificate-identity'];
-  const identityRegexp = inputs['certificate-identity-regexp'];
-  const issuer = inputs['certificate-oidc-issuer'];
-  const issuerRegexp = inputs['certificate-oidc-issuer-regexp'];
-  if (!identity && !identityRegexp && !issuer && !issuerRegexp) return undefined;
-  const pair = (a: string, b: string, name: string) => {
-    if (a && b) throw new InputError(`${name}-regexp`, b, `give ${name} or ${name}-regexp, not both`);
-    if (!a && !b)
-      throw new UserError(
-        `input "${name}" (or "${name}-regexp") is required with the other certificate inputs`,
-      );
-  };
-  pair(identity, identityRegexp, 'certificate-identity');
-  pair(issuer, issuerRegexp, 'certificate-oidc-issuer');
-  return {
-    ...(identity ? { identity } : { identityRegexp }),
-    ...(issuer ? { issuer } : { issuerRegexp }),
-  };
+  return parseIdentity({
+    identity: inputs['certificate-identity'],
+    identityRegexp: inputs['certificate-identity-regexp'],
+    issuer: inputs['certificate-oidc-issuer'],
+    issuerRegexp: inputs['certificate-oidc-issuer-regexp'],
+  });
 }

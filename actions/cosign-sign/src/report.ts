@@ -1,5 +1,5 @@
 import type { Summary } from '@kubeline/runtime';
-import type { AttestationResult, DigestResult } from './verify.js';
+import type { AttestationResult, DigestResult } from '@kubeline/signing';
 
 export interface Report {
   mode: 'sign' | 'verify';

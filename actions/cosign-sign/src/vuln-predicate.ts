@@ -1,6 +1,7 @@
 // cosign `attest --type vuln` unmarshals the predicate into its CosignVulnPredicate: a bare trivy
 // report would silently become an empty predicate, so trivy JSON is wrapped the way
 // `trivy --format cosign-vuln` does.
+import { pinnedDigest } from '@kubeline/image';
 
 export interface CosignVulnPredicate {
   invocation: { parameters: unknown; uri: string; event_id: string; 'builder.id': string };
@@ -57,7 +58,5 @@ export function toVulnPredicate(doc: unknown, scannedAt: Date): CosignVulnPredic
 /** The digests a trivy report says it scanned (`repo@sha256:…` in Metadata.RepoDigests). */
 export function scannedDigests(predicate: CosignVulnPredicate): string[] {
   const report = predicate.scanner.result as TrivyReport | null;
-  return (report?.Metadata?.RepoDigests ?? [])
-    .map((d) => /@(sha256:[a-f0-9]{64})$/.exec(d)?.[1])
-    .filter((d): d is string => Boolean(d));
+  return (report?.Metadata?.RepoDigests ?? []).map(pinnedDigest).filter((d): d is string => Boolean(d));
 }

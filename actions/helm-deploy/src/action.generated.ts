@@ -106,6 +106,11 @@ export const action = {
       "required": false,
       "default": ""
     },
+    "certificate-oidc-issuer-regexp": {
+      "description": "Keyless signatures, instead of `certificate-oidc-issuer`, a regular expression the issuer must match.",
+      "required": false,
+      "default": ""
+    },
     "signature-transparency-log": {
       "description": "Require a Rekor transparency-log entry for the signature. Set `false` for key-based signatures made without the transparency log (air-gapped registries).",
       "required": false,

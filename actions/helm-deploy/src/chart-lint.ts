@@ -1,6 +1,6 @@
 // `helm lint --strict` with the deploy's own values, as a gate: a warning stops the deploy.
 import { UserError } from '@kubeline/runtime';
-import { helmErrorLine, type Helm, type HelmTarget } from './helm-cli.js';
+import { helmErrorLine, type Helm, type HelmTarget } from '@kubeline/helm';
 
 /** Lint findings, one line each: Helm 4 continues a finding on indented lines, Helm 3 does not. */
 export function lintFindings(output: string): string[] {

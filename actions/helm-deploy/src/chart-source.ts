@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, UserError } from '@kubeline/runtime';
 import { writeRegistryLogin } from '@kubeline/image';
-import { chartArgs, type ChartArgs, type Helm } from './helm-cli.js';
+import { chartArgs, type ChartArgs, type Helm } from '@kubeline/helm';
 
 export type ChartSource =
   | { kind: 'local'; path: string }

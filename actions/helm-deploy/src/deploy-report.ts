@@ -2,10 +2,10 @@
 import { formatDuration, type Summary } from '@kubeline/runtime';
 import { diagnose, renderDiagnostics } from '@kubeline/kube';
 import type { ImageContract } from '@kubeline/image';
-import { countChanges, type ResourceChange } from './dry-run-diff.js';
-import type { HistoryEntry } from './helm-cli.js';
+import { countChanges, type ResourceChange } from '@kubeline/helm';
+import type { HistoryEntry } from '@kubeline/helm';
 import type { RenderedResource } from './post-renderer.js';
-import type { WorkloadOutcome } from './rollout-watch.js';
+import type { WorkloadOutcome } from '@kubeline/kube';
 
 export interface DeployFacts {
   release: string;

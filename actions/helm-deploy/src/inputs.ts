@@ -30,6 +30,7 @@ export const inputSpec = {
   'certificate-identity': input.string(),
   'certificate-identity-regexp': input.string(),
   'certificate-oidc-issuer': input.string(),
+  'certificate-oidc-issuer-regexp': input.string(),
   'signature-transparency-log': input.boolean(),
   'require-scan': input.string(),
   'scan-fail-on': input.list(),

@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isMap, parseAllDocuments, stringify, type Document } from 'yaml';
 import type { ImageContract } from '@kubeline/image';
-import type { HelmMajor } from './helm-cli.js';
+import type { HelmMajor } from '@kubeline/helm';
 import { checkPinned } from './image-pin.js';
 import { POST_RENDER_ENV } from './post-render-env.js';
 
@@ -199,4 +200,14 @@ export function readRenderReport(file: string): RenderReport | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Resolves with the report once the post-renderer has written it; undefined if helm ends first. */
+export async function renderReportOf(file: string, signal: AbortSignal): Promise<RenderReport | undefined> {
+  while (!signal.aborted) {
+    const report = readRenderReport(file);
+    if (report) return report;
+    await sleep(50, undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
 }

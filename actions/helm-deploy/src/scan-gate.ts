@@ -1,7 +1,7 @@
 // require-scan: the deploy goes ahead only on a passed trivy result for the digest being deployed.
 import fs from 'node:fs';
 import { InputError, UserError } from '@kubeline/runtime';
-import type { ImageContract } from '@kubeline/image';
+import { pinnedDigest, type ImageContract } from '@kubeline/image';
 
 export type ScanRequirement =
   { kind: 'none' } | { kind: 'passed'; passed: boolean } | { kind: 'report'; file: string };
@@ -42,7 +42,7 @@ function digestsOf(contract: ImageContract): Set<string> {
 
 function scannedDigests(report: TrivyReport): string[] {
   const refs = [...(report.Metadata?.RepoDigests ?? []), report.ArtifactName ?? ''];
-  return refs.map((r) => /@(sha256:[a-f0-9]{64})/.exec(r)?.[1]).filter((d): d is string => Boolean(d));
+  return refs.map(pinnedDigest).filter((d): d is string => Boolean(d));
 }
 
 /** Returns a line for the log; throws a one-line UserError when the gate refuses. */

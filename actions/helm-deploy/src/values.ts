@@ -3,29 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { InputError, UserError } from '@kubeline/runtime';
-
-/** The line of a quoted value that is never closed: the parser only notices at the end of the file. */
-function unclosedQuoteLine(text: string): number | undefined {
-  const lines = text.split(/\r?\n/);
-  const i = lines.findIndex((l) => /:\s*(["'])(?:(?!\1).)*$/.test(l.replace(/\s+#.*$/, '')));
-  return i < 0 ? undefined : i + 1;
-}
+import { InputError, UserError, yamlErrorLine } from '@kubeline/runtime';
 
 /** Parses one values document; `origin` names it in errors (a file, or the `values` input). */
 export function parseValues(text: string, origin: string): Record<string, unknown> {
   // Duplicate keys are allowed, as helm allows them (the last one wins).
   const doc = parseDocument(text, { uniqueKeys: false });
   const err = doc.errors[0];
-  if (err) {
-    const quoteLine =
-      err.code === 'MISSING_CHAR' && /quote/.test(err.message) ? unclosedQuoteLine(text) : undefined;
-    const line = quoteLine ?? err.linePos?.[0].line;
-    const reason = quoteLine
-      ? 'a quoted value is never closed'
-      : err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new UserError(`${origin}: YAML syntax error${line ? ` at line ${line}` : ''}: ${reason}`);
-  }
+  if (err) throw new UserError(`${origin}: YAML syntax error${yamlErrorLine(err, text)}`);
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value))

@@ -2,7 +2,8 @@
 // the pod template of one revision; the Deployment's template is replaced by the chosen one, and the
 // controller rolls out (reusing that ReplicaSet) as a new revision.
 import { UserError } from '@kubeline/runtime';
-import { HEALTHY_ANNOTATION } from '../../helm-deploy/src/release-record.js';
+import { pinnedDigest } from '@kubeline/image';
+import { HEALTHY_ANNOTATION } from '@kubeline/helm';
 import type { Target } from './inputs.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -108,7 +109,7 @@ export function undoPatch(deployment: DeploymentLike, rs: ReplicaSetLike): objec
 
 export function templateDigest(t: Template | undefined): string | undefined {
   for (const c of t?.spec?.containers ?? []) {
-    const d = /@(sha256:[a-f0-9]{64})$/.exec(c.image ?? '')?.[1];
+    const d = pinnedDigest(c.image ?? '');
     if (d) return d;
   }
   return undefined;

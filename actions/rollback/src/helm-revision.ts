@@ -1,8 +1,15 @@
 // Which Helm revision a rollback goes to, decided from the history alone (pure, unit-tested): a
-// revision that does not exist is refused before anything is changed.
+// revision that does not exist is refused before anything is changed. And which image a revision runs.
 import { UserError } from '@kubeline/runtime';
-import { deployedRevision, type HistoryEntry } from '../../helm-deploy/src/helm-cli.js';
-import { lastGood, type HealthyRevision } from '../../helm-deploy/src/release-record.js';
+import { parseAllDocuments } from 'yaml';
+import { pinnedDigest } from '@kubeline/image';
+import {
+  ANNOTATION_PREFIX,
+  deployedRevision,
+  lastGood,
+  type HealthyRevision,
+  type HistoryEntry,
+} from '@kubeline/helm';
 import type { Target } from './inputs.js';
 
 export interface RevisionChoice {
@@ -60,7 +67,33 @@ export function chooseHelmRevision(
 
 /** The digest a manifest runs: kubeline's annotation, else the first container pinned by digest. */
 export function manifestDigest(manifest: string): string | undefined {
-  const annotated = /kubeline\.dev\/image-digest:\s*["']?(sha256:[a-f0-9]{64})/.exec(manifest);
-  if (annotated) return annotated[1];
-  return /image:\s*["']?[^\s"']*@(sha256:[a-f0-9]{64})/.exec(manifest)?.[1];
+  const docs = parseAllDocuments(manifest).map((d) => ('toJS' in d ? (d.toJS() as unknown) : undefined));
+  for (const doc of docs) {
+    const annotated = find(doc, (k, v) => k === IMAGE_DIGEST_ANNOTATION && typeof v === 'string');
+    if (annotated) return annotated as string;
+  }
+  for (const doc of docs) {
+    const image = find(doc, (k, v) => k === 'image' && typeof v === 'string' && !!pinnedDigest(v));
+    if (image) return pinnedDigest(image as string);
+  }
+  return undefined;
+}
+
+const IMAGE_DIGEST_ANNOTATION = `${ANNOTATION_PREFIX}image-digest`;
+
+/** The first value, depth first in document order, whose key and value pass `test`. */
+function find(node: unknown, test: (key: string, value: unknown) => boolean): unknown {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const hit = find(item, test);
+      if (hit !== undefined) return hit;
+    }
+  } else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (test(k, v)) return v;
+      const hit = find(v, test);
+      if (hit !== undefined) return hit;
+    }
+  }
+  return undefined;
 }

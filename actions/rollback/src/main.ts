@@ -9,14 +9,20 @@ import {
   renderDiagnostics,
   requireAccess,
   waitForRollout,
+  workloadsOf,
   type Cluster,
   type PreparedKubeconfig,
 } from '@kubeline/kube';
-import { diffManifests, parseManifest } from '../../helm-deploy/src/dry-run-diff.js';
-import { Helm, helmErrorLine, rollbackCommand, type HelmTarget } from '../../helm-deploy/src/helm-cli.js';
-import { readHealthy } from '../../helm-deploy/src/release-record.js';
-import { ReleaseLock } from '../../helm-deploy/src/release-lock.js';
-import { workloadsOf } from '../../helm-deploy/src/rollout-watch.js';
+import {
+  Helm,
+  ReleaseLock,
+  diffManifests,
+  helmErrorLine,
+  parseManifest,
+  readHealthy,
+  rollbackCommand,
+  type HelmTarget,
+} from '@kubeline/helm';
 import { action, type OutputName } from './action.generated.js';
 import {
   chooseReplicaSet,
@@ -95,8 +101,10 @@ async function rollbackRelease(
         timeoutMs: timeoutMs + 120_000,
       },
     );
-    // helm records every rollback, failed or not, as the next revision
-    const revision = (history[history.length - 1]?.revision ?? 0) + 1;
+    // helm records every rollback, failed or not, as a new revision: read it, not guessed.
+    const top = history[history.length - 1]?.revision ?? 0;
+    const recorded = (await helm.history(inputs.release, t)).filter((h) => h.revision > top);
+    const revision = recorded[recorded.length - 1]?.revision ?? '';
     ctx.output('revision', revision);
     ctx.output('image-digest', manifestDigest(after) ?? '');
     const changes = diffManifests(before, after, ns);

@@ -1,6 +1,6 @@
 // What a rollback changed, for the job summary.
 import type { Summary } from '@kubeline/runtime';
-import type { ResourceChange } from '../../helm-deploy/src/dry-run-diff.js';
+import type { ResourceChange } from '@kubeline/helm';
 
 export function changesTable(summary: Summary, changes: ResourceChange[]): void {
   const changed = changes.filter((c) => c.change !== 'unchanged');

@@ -134,7 +134,7 @@ export const action = {
       "description": "Path of the GitLab container scanning report, when `formats` has `gitlab`."
     }
   },
-  "post": false
+  "post": true
 } as const;
 
 export type InputName = keyof typeof action.inputs;

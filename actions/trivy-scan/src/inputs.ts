@@ -1,4 +1,11 @@
-import { InputError, input, splitList, type InputParser, type InputSpec } from '@kubeline/runtime';
+import {
+  InputError,
+  input,
+  splitList,
+  type InputParser,
+  type InputSpec,
+  type InputValues,
+} from '@kubeline/runtime';
 import type { InputName } from './action.generated.js';
 import { FORMATS } from './reports.js';
 import { SEVERITIES, parseSeverityList, type Severity } from './severity.js';
@@ -60,3 +67,5 @@ export const inputSpec = {
   timeout: input.duration({ min: 1000 }),
   'trivy-version': input.string(),
 } satisfies InputSpec<InputName>;
+
+export type Inputs = InputValues<typeof inputSpec>;

@@ -2,7 +2,7 @@
 // trivy is handed `name@digest`, so the report describes exactly the image later steps deploy.
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, UserError } from '@kubeline/runtime';
+import { InputError, UserError, credentialPair } from '@kubeline/runtime';
 import {
   parseImageInput,
   parseReference,
@@ -29,8 +29,10 @@ export type CheckedTarget =
   | { kind: 'path'; path: string };
 
 export function checkTarget(i: TargetInputs): CheckedTarget {
-  if (i.registryPassword && !i.registryUsername)
-    throw new UserError('input "registry-password" is set but "registry-username" is not');
+  credentialPair(i.registryUsername, i.registryPassword, {
+    username: 'registry-username',
+    password: 'registry-password',
+  });
   if (i.scanType === 'image') {
     if (i.input) return { kind: 'tarball', path: existing('input', i.input, 'file') };
     if (!i.image)
@@ -90,13 +92,15 @@ export async function resolveTarget(
   };
 }
 
-/** A private DOCKER_CONFIG holding the registry-username login for trivy; removed after the scan. */
+/** A private DOCKER_CONFIG in the run's work dir, holding the registry-username login for trivy. */
 export function registryLogin(
   resolved: ResolvedTarget,
   creds: RegistryCredentials,
+  workDir: string,
 ): RegistryLogin | undefined {
   if (!resolved.registry || !creds.username) return undefined;
-  return writeRegistryLogin([
-    { registry: resolved.registry, username: creds.username, password: creds.password },
-  ]);
+  return writeRegistryLogin(
+    [{ registry: resolved.registry, username: creds.username, password: creds.password }],
+    workDir,
+  );
 }

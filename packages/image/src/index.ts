@@ -1,4 +1,12 @@
-export { parseReference, formatReference, imageName, apiHost, DIGEST, type ImageRef } from './reference.js';
+export {
+  parseReference,
+  pinnedDigest,
+  formatReference,
+  imageName,
+  apiHost,
+  DIGEST,
+  type ImageRef,
+} from './reference.js';
 export { parseImageInput, makeContract, type ImageContract, type ImageInput } from './contract.js';
 export { RegistryClient, MANIFEST_TYPES, type RegistryOptions, type ManifestInfo } from './registry.js';
 export { dockerConfigCredentials, parseChallenge, type Credentials } from './registry-auth.js';

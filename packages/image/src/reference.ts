@@ -44,6 +44,15 @@ export function parseReference(text: string, inputName = 'image'): ImageRef {
   return { registry, repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
 }
 
+/** The digest a reference pins, or undefined when it pins none or is not a reference at all. */
+export function pinnedDigest(text: string): string | undefined {
+  try {
+    return parseReference(text).digest;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `registry/repository` as users write it (Docker Hub's implicit parts kept implicit). */
 export function imageName(ref: ImageRef): string {
   if (ref.registry === 'docker.io') return ref.repository.replace(/^library\//, '');

@@ -65,3 +65,12 @@ export {
 } from './diagnostics.js';
 export { diagnose, schedulingCause } from './diagnose.js';
 export { renderDiagnostics } from './diagnostics-summary.js';
+export {
+  DEPLOY_ID_ANNOTATION,
+  workloadsOf,
+  diagnosticsMargin,
+  watchRollouts,
+  type ResourceRef,
+  type WorkloadRef,
+  type WorkloadOutcome,
+} from './rollout-watch.js';

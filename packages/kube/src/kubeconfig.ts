@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { InputError, UserError, addSecret, runnerTemp } from '@kubeline/runtime';
+import { InputError, UserError, addSecret, runnerTemp, yamlErrorLine } from '@kubeline/runtime';
 
 /** The parts of a kubeconfig kubeline reads; everything else is kept as it is. */
 export interface KubeconfigDoc {
@@ -45,11 +45,7 @@ export function isKubeconfigContent(value: string): boolean {
 export function parseKubeconfig(text: string, origin: string): KubeconfigDoc {
   const doc = parseDocument(text);
   const err = doc.errors[0];
-  if (err) {
-    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    const line = err.linePos?.[0].line;
-    throw new UserError(`${origin}: invalid YAML${line ? ` at line ${line}` : ''}: ${reason}`);
-  }
+  if (err) throw new UserError(`${origin}: invalid YAML${yamlErrorLine(err, text)}`);
   const value: unknown = doc.toJS();
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new UserError(`${origin}: not a kubeconfig (expected a mapping with clusters, users and contexts)`);

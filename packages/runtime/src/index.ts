@@ -4,6 +4,7 @@ export {
   runnerTemp,
   toolCacheDir,
   prepareRunnerDirs,
+  runUrl,
   type PlatformName,
 } from './platform.js';
 export { log, createLogger, addSecret, mask, clearSecrets, type Logger } from './log.js';
@@ -11,6 +12,7 @@ export {
   input,
   readInputs,
   rawInput,
+  credentialPair,
   splitList,
   type InputParser,
   type InputSpec,
@@ -33,3 +35,5 @@ export { exec, ToolError, type ExecOptions, type ExecResult } from './exec.js';
 export { createState, stateFile, type StepState } from './state.js';
 export { run, type ActionContext, type OutputValue } from './run.js';
 export { addToPath } from './path.js';
+export { createWorkDir, removeWorkDir, workDirPrefix } from './work-dir.js';
+export { yamlErrorLine } from './yaml-error.js';

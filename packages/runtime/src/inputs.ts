@@ -145,3 +145,18 @@ export function readInputs<S extends InputSpec<string>>(
   }
   return values as InputValues<S>;
 }
+
+/**
+ * A username and password given as two inputs: both or neither. The message names the missing one
+ * (never the password's value).
+ */
+export function credentialPair(
+  username: string,
+  password: string,
+  names: { username: string; password: string },
+): { username: string; password: string } | undefined {
+  if (!username && !password) return undefined;
+  if (!password) throw new InputError(names.password, '', `it is required when ${names.username} is set`);
+  if (!username) throw new InputError(names.username, '', `it is required when ${names.password} is set`);
+  return { username, password };
+}

@@ -40,3 +40,14 @@ export function prepareRunnerDirs(env: NodeJS.ProcessEnv = process.env): void {
 export function reportDir(env: NodeJS.ProcessEnv = process.env): string {
   return detectPlatform(env) === 'gitlab' ? process.cwd() : runnerTemp(env);
 }
+
+/** The CI run's log: GitHub's run (and attempt) page, GitLab's job page. */
+export function runUrl(platform: PlatformName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (platform === 'github' && env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const attempt = env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
+    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
+  }
+  if (platform === 'gitlab') return env.CI_JOB_URL || undefined;
+  return undefined;
+}

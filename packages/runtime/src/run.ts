@@ -3,6 +3,7 @@ import { createLogger, mask, type Logger } from './log.js';
 import { createOutputWriter } from './outputs.js';
 import { detectPlatform, prepareRunnerDirs, type PlatformName } from './platform.js';
 import { createState, type StepState } from './state.js';
+import { createWorkDir, removeWorkDir } from './work-dir.js';
 import { guardStdout } from './stdout-guard.js';
 import { Summary } from './summary.js';
 import type { ActionMeta } from './action-meta.js';
@@ -17,7 +18,11 @@ export interface ActionContext<O extends string = string> {
   state: StepState;
   /** Objects are written as JSON; booleans and numbers as text. */
   output(name: O, value: OutputValue): void;
+  /** This run's private 0700 folder, made on first use; removed after main and by the post step. */
+  workDir(): string;
 }
+
+const WORK_DIR_STATE = 'kubeline-work-dir';
 
 type Step<O extends string> = (ctx: ActionContext<O>) => Promise<void>;
 
@@ -44,6 +49,7 @@ export async function run<O extends string>(
   const stdout = guardStdout(platform);
   const writer = createOutputWriter(meta.name, platform, stdout);
   const declared = new Set(Object.keys(meta.outputs));
+  let workDir: string | undefined;
   const ctx: ActionContext<O> = {
     meta,
     platform,
@@ -60,14 +66,29 @@ export async function run<O extends string>(
       if (safe !== text) log.warning(`output ${name} contained a secret; it was masked`);
       writer.set(name, safe, { json });
     },
+    workDir() {
+      if (!workDir) {
+        workDir = createWorkDir(meta.name);
+        state.set(WORK_DIR_STATE, workDir);
+      }
+      return workDir;
+    },
   };
   const post_ = isPostPhase(platform, state);
   try {
     if (post_) {
-      await post?.(ctx);
+      try {
+        await post?.(ctx);
+      } finally {
+        removeWorkDir(state.get(WORK_DIR_STATE), meta.name);
+      }
     } else {
-      if (platform === 'github' && post) state.set('isPost', 'true');
-      await main(ctx);
+      if (platform === 'github') state.set('isPost', 'true');
+      try {
+        await main(ctx);
+      } finally {
+        if (workDir) removeWorkDir(workDir, meta.name);
+      }
     }
   } catch (err) {
     process.exitCode = 1;

@@ -1,4 +1,4 @@
-import { InputError } from '@kubeline/runtime';
+import { credentialPair } from '@kubeline/runtime';
 import { registryCaFile, writeRegistryLogin, type RegistryOptions } from '@kubeline/image';
 import type { RegistryFlags } from './cosign-args.js';
 
@@ -15,14 +15,11 @@ export function registryAccess(
   given: { username: string; password: string; ca: string },
   workDir: string,
 ): RegistryAccess {
-  if (Boolean(given.username) !== Boolean(given.password))
-    throw new InputError(
-      given.username ? 'registry-password' : 'registry-username',
-      '',
-      'registry-username and registry-password go together',
-    );
+  const credentials = credentialPair(given.username, given.password, {
+    username: 'registry-username',
+    password: 'registry-password',
+  });
   const caFile = registryCaFile(given.ca, workDir);
-  const credentials = given.username ? { username: given.username, password: given.password } : undefined;
   const env: Record<string, string> = {};
   if (credentials) {
     // Inside the work dir, so it goes when the work dir is removed (post step included).

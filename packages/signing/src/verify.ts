@@ -42,19 +42,19 @@ export async function verifyTargets(
   o: CommonOptions,
   log: Logger,
 ): Promise<DigestResult[]> {
-  const results: DigestResult[] = [];
-  for (const t of targets) {
-    const r = await cosign.check(verifyArgs(verifier, t.ref, o));
-    if (r.ok && payloadNamesDigest(r.stdout, t.digest)) {
-      log.info(`verified ${t.ref} (${t.platform})`);
-      results.push({ ...t, signed: true, verified: true });
-    } else {
+  // Each digest is its own cosign run against the registry: they go in parallel, reported in order.
+  return Promise.all(
+    targets.map(async (t): Promise<DigestResult> => {
+      const r = await cosign.check(verifyArgs(verifier, t.ref, o));
+      if (r.ok && payloadNamesDigest(r.stdout, t.digest)) {
+        log.info(`verified ${t.ref} (${t.platform})`);
+        return { ...t, signed: true, verified: true };
+      }
       const reason = r.ok ? 'the signed payload names another digest' : r.reason;
       log.info(`NOT verified ${t.ref} (${t.platform}): ${reason}`);
-      results.push({ ...t, signed: reason !== 'no signature found', verified: false, reason });
-    }
-  }
-  return results;
+      return { ...t, signed: reason !== 'no signature found', verified: false, reason };
+    }),
+  );
 }
 
 export async function verifyAttestations(

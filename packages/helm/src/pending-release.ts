@@ -11,7 +11,7 @@ import {
   type Helm,
   type HelmTarget,
   type HistoryEntry,
-} from './helm-cli.js';
+} from './cli.js';
 
 export type PendingDecision =
   | { action: 'none' }

@@ -2,20 +2,16 @@
 // rolls back, the failing pods are gone. So while helm waits, each workload of this deploy is
 // watched, and one that fails — or is still not ready shortly before helm's deadline — has its
 // conditions, pods, events and logs collected at that moment.
-import fs from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cluster } from './client.js';
+import { collectDiagnostics, type Diagnostics } from './diagnostics.js';
 import {
   ROLLOUT_KINDS,
-  collectDiagnostics,
   rolloutStatus,
-  waitFor,
-  type Cluster,
-  type Diagnostics,
   type RolloutKind,
   type RolloutStatus,
   type WorkloadSnapshot,
-} from '@kubeline/kube';
-import type { RenderReport, RenderedResource } from './post-renderer.js';
+} from './rollout-status.js';
+import { waitFor } from './wait.js';
 
 /** Set on every resource of one run: a watch then knows it sees this run's spec, not the last one's. */
 export const DEPLOY_ID_ANNOTATION = 'kubeline.dev/deploy-id';
@@ -32,7 +28,16 @@ export interface WorkloadOutcome extends WorkloadRef {
   diagnostics?: Diagnostics;
 }
 
-export function workloadsOf(resources: RenderedResource[], namespace: string): WorkloadRef[] {
+/** A resource as a manifest names it; the namespace may be left to the release's. */
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** The resources of a manifest that roll out (Deployments, StatefulSets, DaemonSets). */
+export function workloadsOf(resources: ResourceRef[], namespace: string): WorkloadRef[] {
   return resources
     .filter((r) => r.apiVersion === 'apps/v1' && (ROLLOUT_KINDS as readonly string[]).includes(r.kind))
     .map((r) => ({ kind: r.kind as RolloutKind, name: r.name, namespace: r.namespace ?? namespace }));
@@ -41,18 +46,6 @@ export function workloadsOf(resources: RenderedResource[], namespace: string): W
 /** How long before helm's deadline the diagnostics are taken: enough to read pods, events, logs. */
 export function diagnosticsMargin(timeoutMs: number): number {
   return Math.min(10_000, Math.max(2_000, timeoutMs * 0.15));
-}
-
-/** Resolves with the post-renderer's report once it is written; undefined if helm ends first. */
-export async function renderReportOf(file: string, signal: AbortSignal): Promise<RenderReport | undefined> {
-  while (!signal.aborted) {
-    try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as RenderReport;
-    } catch {
-      await sleep(50, undefined, { signal }).catch(() => undefined);
-    }
-  }
-  return undefined;
 }
 
 async function watchOne(

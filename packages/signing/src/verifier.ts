@@ -3,7 +3,7 @@ import type { CosignSigner, CosignVerifier } from './cosign-args.js';
 import type { Cosign } from './cosign.js';
 import { publicKeyArgs } from './cosign-args.js';
 import { keyArgument, type KeySource } from './key.js';
-import type { Signer, Verifier } from './plan.js';
+import type { Signer, Verifier } from './identity.js';
 
 export interface ResolvedVerifier {
   cosign: CosignVerifier;

@@ -1,0 +1,46 @@
+// Every input checked, and combinations refused, before any tool or cluster is touched.
+import { InputError, credentialPair } from '@kubeline/runtime';
+import { parseImageInput } from '@kubeline/image';
+import { parseChartSource } from './chart-source.js';
+import { parseImageValuesPath } from './image-pin.js';
+import type { Inputs } from './inputs.js';
+import { parseScanRequirement, parseSeverities } from './scan-gate.js';
+import { signatureVerifier } from './signature-gate.js';
+
+/** What a deploy needs in the namespace, checked up front so a missing permission is named at once. */
+export const NEEDS = [
+  ['get', 'secrets'],
+  ['list', 'secrets'],
+  ['create', 'secrets'],
+  ['update', 'secrets'],
+  ['create', 'configmaps'],
+] as const;
+
+/** A dry run only reads the release. */
+export const DRY_RUN_NEEDS = NEEDS.slice(0, 2);
+
+export function plan(inputs: Inputs) {
+  const source = parseChartSource(inputs.chart, inputs.repo?.href ?? '');
+  const image = inputs.image ? parseImageInput(inputs.image, 'image') : undefined;
+  const mappings = parseImageValuesPath(inputs['image-values-path']);
+  const scan = parseScanRequirement(inputs['require-scan']);
+  const failOn = parseSeverities(inputs['scan-fail-on']);
+  if (inputs['require-signature'] && !image)
+    throw new InputError('require-signature', 'true', 'it needs the `image` to verify');
+  const verifier = inputs['require-signature']
+    ? signatureVerifier({
+        key: inputs['signature-key'],
+        identity: inputs['certificate-identity'],
+        identityRegexp: inputs['certificate-identity-regexp'],
+        issuer: inputs['certificate-oidc-issuer'],
+        issuerRegexp: inputs['certificate-oidc-issuer-regexp'],
+      })
+    : undefined;
+  credentialPair(inputs['chart-username'], inputs['chart-password'], {
+    username: 'chart-username',
+    password: 'chart-password',
+  });
+  return { source, image, mappings, scan, failOn, verifier };
+}
+
+export type DeployPlan = ReturnType<typeof plan>;

@@ -1,0 +1,140 @@
+// Everything before the release is touched: helm, the image and its gates, chart, values, access.
+// The independent parts overlap: helm installs while the image resolves, the history is read and
+// the chart linted while client-node loads and access is checked.
+import type { ActionContext } from '@kubeline/runtime';
+import { ensureTool } from '@kubeline/tools';
+import { resolveImage, type ImageContract } from '@kubeline/image';
+import { connect, requireAccess, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
+import { Helm, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
+import { requireSignature } from '@kubeline/signing';
+import type { OutputName } from './action.generated.js';
+import { lint } from './chart-lint.js';
+import { describeChart, fetchChart } from './chart-source.js';
+import type { DeployFacts } from './deploy-report.js';
+import { imageValues } from './image-pin.js';
+import type { Inputs } from './inputs.js';
+import { DRY_RUN_NEEDS, NEEDS, type DeployPlan } from './plan.js';
+import { checkScan } from './scan-gate.js';
+import { valuesArgs } from './values.js';
+
+export type Ctx = ActionContext<OutputName>;
+
+export interface Deploy {
+  ctx: Ctx;
+  inputs: Inputs;
+  helm: Helm;
+  cluster: Cluster;
+  target: HelmTarget;
+  chart: string;
+  values: string[];
+  contract: ImageContract | undefined;
+  workDir: string;
+  facts: DeployFacts;
+  started: number;
+  /** The history read before the lock was taken. */
+  early: Promise<HistoryEntry[]>;
+  environment: string;
+}
+
+export async function prepare(
+  ctx: Ctx,
+  inputs: Inputs,
+  p: DeployPlan,
+  kube: PreparedKubeconfig,
+  started: number,
+): Promise<Deploy> {
+  const workDir = ctx.workDir();
+  const [tool, contract] = await Promise.all([
+    ensureTool('helm', inputs['helm-version'], 'helm-version'),
+    p.image ? resolveImage(p.image, { inputName: 'image' }) : Promise.resolve(undefined),
+  ]);
+  ctx.log.debug(`helm ${tool.version} (${tool.source}) ready after ${Date.now() - started} ms`);
+  const helm = new Helm(tool.path, tool.version, {}, [inputs['chart-password']]);
+  const gates = await checkGates(ctx, inputs, p, contract, workDir);
+
+  const chart = await fetchChart(helm, p.source, {
+    version: inputs['chart-version'],
+    username: inputs['chart-username'],
+    password: inputs['chart-password'],
+    plainHttp: inputs['plain-http'],
+    workDir,
+  });
+  const values = valuesArgs(
+    {
+      files: inputs['values-files'],
+      inline: inputs.values,
+      set: inputs.set,
+      setString: inputs['set-string'],
+      setFile: inputs['set-file'],
+    },
+    workDir,
+    contract ? imageValues(contract, p.mappings) : undefined,
+  );
+  const target: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: kube.namespace };
+  // The release's history is read while client-node loads; re-read if another run deployed since.
+  const early = helm.history(inputs.release, target);
+  early.catch(() => undefined); // awaited later; an access error is explained by requireAccess first
+  const linted = inputs.lint ? lint(helm, chart, values, target) : Promise.resolve();
+  const cluster = await connect(kube.path, kube.context);
+  await Promise.all([
+    linted,
+    requireAccess(cluster, kube.namespace, inputs['dry-run'] ? DRY_RUN_NEEDS : NEEDS),
+  ]);
+  ctx.log.debug(`checks done after ${Date.now() - started} ms`);
+
+  const environment = inputs.environment || kube.namespace;
+  ctx.output('release', inputs.release);
+  ctx.output('namespace', kube.namespace);
+  ctx.output('image-digest', contract?.digest ?? '');
+  ctx.output('environment', environment);
+  ctx.output('environment-url', inputs['environment-url']?.href ?? '');
+  const facts: DeployFacts = {
+    release: inputs.release,
+    namespace: kube.namespace,
+    chart: describeChart(p.source),
+    helmVersion: helm.version,
+    image: contract,
+    status: 'pending',
+    durationMs: 0,
+    gates,
+  };
+  return {
+    ctx,
+    inputs,
+    helm,
+    cluster,
+    target,
+    chart,
+    values,
+    contract,
+    workDir,
+    facts,
+    started,
+    early,
+    environment,
+  };
+}
+
+/** The scan and signature gates; each passed gate is a line in the log and the summary. */
+async function checkGates(
+  ctx: Ctx,
+  inputs: Inputs,
+  p: DeployPlan,
+  contract: ImageContract | undefined,
+  workDir: string,
+): Promise<string[]> {
+  const gates: string[] = [];
+  const scanLine = checkScan(p.scan, contract, p.failOn);
+  if (scanLine) gates.push(scanLine);
+  if (p.verifier && contract)
+    gates.push(
+      await requireSignature(contract, p.verifier, {
+        tlog: inputs['signature-transparency-log'],
+        workDir,
+        log: ctx.log,
+        consequence: 'nothing was deployed',
+      }),
+    );
+  for (const g of gates) ctx.log.info(g);
+  return gates;
+}

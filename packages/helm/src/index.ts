@@ -1,0 +1,49 @@
+// Helm as kubeline drives it, shared by helm-deploy, rollback and canary-promote.
+export {
+  Helm,
+  helmMajor,
+  targetArgs,
+  goDuration,
+  waitArgs,
+  chartArgs,
+  upgradeCommand,
+  rollbackCommand,
+  isPending,
+  deployedRevision,
+  helmErrorLine,
+  type HelmMajor,
+  type HelmTarget,
+  type ChartArgs,
+  type UpgradeOptions,
+  type HelmCommand,
+  type ReleaseStatus,
+  type HistoryEntry,
+} from './cli.js';
+export {
+  HEALTHY_ANNOTATION,
+  recordName,
+  readHealthy,
+  withHealthy,
+  lastGood,
+  recordHealthy,
+  markHealthyReplicaSets,
+  type HealthyRevision,
+} from './release-record.js';
+export {
+  ReleaseLock,
+  LOCK_TTL_MS,
+  lockName,
+  holderIdentity,
+  isExpired,
+  type LockState,
+} from './release-lock.js';
+export { pendingDecision, recoverPending, type PendingDecision } from './pending-release.js';
+export {
+  parseManifest,
+  changedFields,
+  diffManifests,
+  countChanges,
+  type Change,
+  type ResourceChange,
+} from './manifest-diff.js';
+export { ANNOTATION_PREFIX, releaseAnnotations } from './release-metadata.js';

@@ -1,0 +1,42 @@
+// A deploy gate's check: every digest that will run (the image and each platform manifest) carries a
+// signature by the expected key or identity. helm-deploy, canary-promote and gitops-promote refuse
+// the image with one line naming the first digest that does not.
+import { UserError, type Logger } from '@kubeline/runtime';
+import { ensureTool } from '@kubeline/tools';
+import type { ImageContract } from '@kubeline/image';
+import type { CommonOptions } from './cosign-args.js';
+import { Cosign, writeOfflineTrustedRoot } from './cosign.js';
+import type { Verifier } from './identity.js';
+import { signTargets } from './targets.js';
+import { resolveVerifier } from './verifier.js';
+import { verifyTargets } from './verify.js';
+
+export interface GateOptions {
+  /** Require a transparency-log entry (false: key-based signatures made offline). */
+  tlog: boolean;
+  /** The run's private folder, for a key given as PEM text. */
+  workDir: string;
+  log: Logger;
+  /** What the refusal says was not done, e.g. "nothing was deployed". */
+  consequence: string;
+}
+
+/** Returns the line for the log; throws a one-line UserError when a digest is not signed. */
+export async function requireSignature(
+  contract: ImageContract,
+  verifier: Verifier,
+  o: GateOptions,
+): Promise<string> {
+  const tool = await ensureTool('cosign', 'default', 'cosign');
+  const cosign = new Cosign(tool.path, tool.version, {}, []);
+  const resolved = resolveVerifier(verifier, o.workDir);
+  const options: CommonOptions = { tlog: o.tlog, registry: {} };
+  if (resolved.keyBased && !o.tlog) options.trustedRoot = writeOfflineTrustedRoot(o.workDir);
+  const results = await verifyTargets(cosign, resolved.cosign, signTargets(contract, true), options, o.log);
+  const failed = results.find((r) => !r.verified);
+  if (failed)
+    throw new UserError(
+      `require-signature: ${failed.ref} is not signed by ${resolved.description}: ${failed.reason ?? 'verification failed'}; ${o.consequence}`,
+    );
+  return `signature gate: ${results.length} digest(s) verified with ${resolved.description}`;
+}

@@ -1,0 +1,29 @@
+// cosign as kubeline drives it: argv, keys and keyless identities, signing and verification by
+// digest. cosign-sign signs with it; every deploy gate verifies with it.
+export { Cosign, explainCosignFailure, writeOfflineTrustedRoot } from './cosign.js';
+export {
+  signArgs,
+  attestArgs,
+  verifyArgs,
+  verifyAttestationArgs,
+  triangulateArgs,
+  publicKeyArgs,
+  type RegistryFlags,
+  type CosignSigner,
+  type CosignVerifier,
+  type CommonOptions,
+} from './cosign-args.js';
+export { parseKeyInput, keyArgument, type KeySource } from './key.js';
+export { keylessOidcProvider, jobIdentity, type CertificateIdentity } from './keyless.js';
+export { parseIdentity, verifierOf, type IdentityInputs, type Signer, type Verifier } from './identity.js';
+export { prepareSigner, resolveVerifier, type ResolvedVerifier } from './verifier.js';
+export {
+  verifyTargets,
+  verifyAttestations,
+  triangulate,
+  type DigestResult,
+  type AttestationResult,
+} from './verify.js';
+export { signTargets, type Target } from './targets.js';
+export { registryAccess, type RegistryAccess } from './registry-access.js';
+export { requireSignature, type GateOptions } from './gate.js';
