@@ -2,13 +2,24 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { minify } from 'terser';
-import { ROOT } from './actions.js';
+import { ROOT, actionNames } from './actions.js';
 
-/** Bundles one action with ncc into `outDir` (minified, licenses collected, no source maps). */
-export async function bundleAction(name: string, outDir: string): Promise<void> {
+/** The bundles kept in the repository: each action's dist/, and the CLI's bin/dist/. */
+export function bundles(): Array<{ name: string; entry: string; dist: string }> {
+  return [
+    ...actionNames().map((name) => ({
+      name,
+      entry: path.join(ROOT, 'actions', name, 'src', 'main.ts'),
+      dist: path.join(ROOT, 'actions', name, 'dist'),
+    })),
+    { name: 'cli', entry: path.join(ROOT, 'bin', 'cli.ts'), dist: path.join(ROOT, 'bin', 'dist') },
+  ];
+}
+
+/** Bundles one entry with ncc into `outDir` (minified, licenses collected, no source maps). */
+export async function bundleEntry(name: string, entry: string, outDir: string): Promise<void> {
   fs.rmSync(outDir, { recursive: true, force: true });
   const ncc = path.join(ROOT, 'node_modules', '.bin', 'ncc');
-  const entry = path.join(ROOT, 'actions', name, 'src', 'main.ts');
   const res = spawnSync(
     ncc,
     ['build', entry, '-o', outDir, '-m', '-q', '--license', 'licenses.txt', '--target', 'es2023'],

@@ -83,7 +83,7 @@ export async function run<O extends string>(
         removeWorkDir(state.get(WORK_DIR_STATE), meta.name);
       }
     } else {
-      if (platform === 'github') state.set('isPost', 'true');
+      if (platform === 'github' && meta.post) state.set('isPost', 'true');
       try {
         await main(ctx);
       } finally {
