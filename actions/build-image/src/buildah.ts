@@ -21,14 +21,16 @@ export function buildahCacheRepo(spec: string): string | undefined {
   return (fields.get('type') ?? 'registry') === 'registry' ? fields.get('ref') : undefined;
 }
 
+const isMultiPlatform = (req: BuildRequest) => req.platforms.length > 1;
+
 const secretFile = (req: BuildRequest, i: number) => path.join(req.workDir, 'secrets', `secret-${i}`);
 
 /** Daemonless builds: `buildah bud`, then `buildah push --digestfile` for the registry's digest. */
 export class Buildah implements ImageBuilder {
   private readonly local = `localhost/kubeline-build:${crypto.randomBytes(6).toString('hex')}`;
   readonly pushesUntagged = false;
-  private multiPlatform = false;
-  private localBytes: number | undefined;
+  /** What this builder left in local storage, for cleanup(): a manifest list or an image. */
+  private made: 'manifest' | 'image' | undefined;
 
   private constructor(private readonly version: string) {}
 
@@ -47,9 +49,9 @@ export class Buildah implements ImageBuilder {
     const args = [...STORAGE, 'bud', '--isolation', 'chroot', '--file', req.dockerfile];
     // One image ID per build: a multi-platform build has several, and its index digest stands for them.
     // buildah 1.28's layer cache hands one platform's layers to the next: cache single-platform builds only.
-    if (!this.multiPlatform) args.push('--layers', '--iidfile', iidFile);
+    if (!isMultiPlatform(req)) args.push('--layers', '--iidfile', iidFile);
     if (req.platforms.length) args.push('--platform', req.platforms.join(','));
-    args.push(this.multiPlatform ? '--manifest' : '--tag', this.local);
+    args.push(isMultiPlatform(req) ? '--manifest' : '--tag', this.local);
     for (const [k, v] of req.labels) args.push('--label', `${k}=${v}`);
     for (const [k, v] of req.buildArgs) args.push('--build-arg', `${k}=${v}`);
     [...req.secrets.keys()].forEach((id, i) => args.push('--secret', `id=${id},src=${secretFile(req, i)}`));
@@ -84,7 +86,8 @@ export class Buildah implements ImageBuilder {
     for (const input of ['provenance', 'sbom'] as const)
       if (req[input] !== 'false')
         log.warning(`ignored ${input}: ${req[input]}: attestations need builder buildx`);
-    this.multiPlatform = req.platforms.length > 1;
+    const multiPlatform = isMultiPlatform(req);
+    this.made = multiPlatform ? 'manifest' : 'image';
     this.writeSecrets(req);
     const iidFile = path.join(req.workDir, 'iid');
     let bud;
@@ -100,20 +103,26 @@ export class Buildah implements ImageBuilder {
       req.push === 'tags'
         ? await this.pushAll(req, req.targets)
         : await this.push(req, `oci:${path.join(req.workDir, 'oci')}:image`);
-    const imageId = this.multiPlatform ? digest : fs.readFileSync(iidFile, 'utf8').trim();
+    const imageId = multiPlatform ? digest : fs.readFileSync(iidFile, 'utf8').trim();
     const metadata = {
       'containerimage.digest': digest,
       'containerimage.config.digest': imageId,
       'image.name': req.targets.map(formatReference).join(','),
       'buildah.version': this.version,
     };
-    const platform = this.multiPlatform ? undefined : await this.inspect();
-    return { digest, imageId, metadata, cache: buildahCacheUse(bud.stdout + bud.stderr), platform };
+    const local = multiPlatform ? undefined : await this.inspect();
+    return {
+      digest,
+      imageId,
+      metadata,
+      cache: buildahCacheUse(bud.stdout + bud.stderr),
+      ...(local ? { platform: local.platform, localBytes: local.bytes } : {}),
+    };
   }
 
   private async push(req: BuildRequest, destination: string, registry?: string): Promise<string> {
     const digestFile = path.join(req.workDir, `digest-${crypto.randomBytes(4).toString('hex')}`);
-    const args = [...STORAGE, ...(this.multiPlatform ? ['manifest', 'push', '--all'] : ['push'])];
+    const args = [...STORAGE, ...(isMultiPlatform(req) ? ['manifest', 'push', '--all'] : ['push'])];
     args.push('--digestfile', digestFile);
     if (registry) {
       const certs = caDir(req);
@@ -141,12 +150,12 @@ export class Buildah implements ImageBuilder {
   }
 
   /** Uncompressed: buildah keeps layers unpacked and compresses them only while pushing. */
-  async size(): Promise<{ bytes: number; note: string } | undefined> {
-    return this.localBytes === undefined ? undefined : { bytes: this.localBytes, note: 'uncompressed' };
+  async size(_req: BuildRequest, result: BuildResult): Promise<{ bytes: number; note: string } | undefined> {
+    return result.localBytes === undefined ? undefined : { bytes: result.localBytes, note: 'uncompressed' };
   }
 
   /** The platform and local size of a single-platform image, in one inspect. */
-  private async inspect(): Promise<string> {
+  private async inspect(): Promise<{ platform: string; bytes: number }> {
     const format =
       '{{.OCIv1.OS}}/{{.OCIv1.Architecture}}{{if .OCIv1.Variant}}/{{.OCIv1.Variant}}{{end}}\n{{.Manifest}}';
     const r = await exec(
@@ -158,12 +167,12 @@ export class Buildah implements ImageBuilder {
     );
     const [platform = '', manifest = '{}'] = r.stdout.split('\n');
     const m = JSON.parse(manifest) as { config?: { size: number }; layers?: Array<{ size: number }> };
-    this.localBytes = (m.config?.size ?? 0) + (m.layers ?? []).reduce((n, l) => n + l.size, 0);
-    return platform;
+    return { platform, bytes: (m.config?.size ?? 0) + (m.layers ?? []).reduce((n, l) => n + l.size, 0) };
   }
 
   async cleanup(): Promise<void> {
-    const args = this.multiPlatform ? ['manifest', 'rm', this.local] : ['rmi', this.local];
+    if (!this.made) return;
+    const args = this.made === 'manifest' ? ['manifest', 'rm', this.local] : ['rmi', this.local];
     await exec('buildah', [...STORAGE, ...args], { silent: true, allowFailure: true }).catch(() => undefined);
   }
 }

@@ -41,6 +41,8 @@ export interface BuildResult {
   cache: CacheUse;
   /** The platform of a single-platform image, when the builder knows it. */
   platform?: string;
+  /** Bytes of the image in the builder's local storage (uncompressed), when it keeps one. */
+  localBytes?: number;
 }
 
 export interface ImageBuilder {

@@ -44,60 +44,34 @@ export async function prepare(
   started: number,
 ): Promise<Deploy> {
   const workDir = ctx.workDir();
+  const connecting = connect(kube.path, kube.context);
+  connecting.catch(() => undefined); // awaited below, after the steps that explain bad input first
   const [tool, contract] = await Promise.all([
     ensureTool('helm', inputs['helm-version'], 'helm-version'),
     p.image ? resolveImage(p.image, { inputName: 'image' }) : Promise.resolve(undefined),
   ]);
   ctx.log.debug(`helm ${tool.version} (${tool.source}) ready after ${Date.now() - started} ms`);
   const helm = new Helm(tool.path, tool.version, {}, [inputs['chart-password']]);
-  const gates = await checkGates(ctx, inputs, p, contract, workDir);
+  // The gates run beside the chart, values, lint and access checks; nothing is applied before both end.
+  const gating = checkGates(ctx, inputs, p, contract, workDir);
+  gating.catch(() => undefined);
 
-  const chart = await fetchChart(helm, p.source, {
-    version: inputs['chart-version'],
-    username: inputs['chart-username'],
-    password: inputs['chart-password'],
-    plainHttp: inputs['plain-http'],
-    workDir,
-  });
-  const values = valuesArgs(
-    {
-      files: inputs['values-files'],
-      inline: inputs.values,
-      set: inputs.set,
-      setString: inputs['set-string'],
-      setFile: inputs['set-file'],
-    },
-    workDir,
-    contract ? imageValues(contract, p.mappings) : undefined,
-  );
+  const { chart, values } = await chartAndValues(helm, inputs, p, contract, workDir);
   const target: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: kube.namespace };
   // The release's history is read while client-node loads; re-read if another run deployed since.
   const early = helm.history(inputs.release, target);
   early.catch(() => undefined); // awaited later; an access error is explained by requireAccess first
   const linted = inputs.lint ? lint(helm, chart, values, target) : Promise.resolve();
-  const cluster = await connect(kube.path, kube.context);
-  await Promise.all([
+  const cluster = await connecting;
+  const [gates] = await Promise.all([
+    gating,
     linted,
     requireAccess(cluster, kube.namespace, inputs['dry-run'] ? DRY_RUN_NEEDS : NEEDS),
   ]);
   ctx.log.debug(`checks done after ${Date.now() - started} ms`);
 
   const environment = inputs.environment || kube.namespace;
-  ctx.output('release', inputs.release);
-  ctx.output('namespace', kube.namespace);
-  ctx.output('image-digest', contract?.digest ?? '');
-  ctx.output('environment', environment);
-  ctx.output('environment-url', inputs['environment-url']?.href ?? '');
-  const facts: DeployFacts = {
-    release: inputs.release,
-    namespace: kube.namespace,
-    chart: describeChart(p.source),
-    helmVersion: helm.version,
-    image: contract,
-    status: 'pending',
-    durationMs: 0,
-    gates,
-  };
+  const facts = announce(ctx, inputs, p, kube, helm, contract, environment, gates);
   return {
     ctx,
     inputs,
@@ -137,4 +111,61 @@ async function checkGates(
     );
   for (const g of gates) ctx.log.info(g);
   return gates;
+}
+
+/** The chart pulled (or found) and the values, the image pinned into them, checked before helm runs. */
+async function chartAndValues(
+  helm: Helm,
+  inputs: Inputs,
+  p: DeployPlan,
+  contract: ImageContract | undefined,
+  workDir: string,
+): Promise<{ chart: string; values: string[] }> {
+  const chart = await fetchChart(helm, p.source, {
+    version: inputs['chart-version'],
+    username: inputs['chart-username'],
+    password: inputs['chart-password'],
+    plainHttp: inputs['plain-http'],
+    workDir,
+  });
+  const values = valuesArgs(
+    {
+      files: inputs['values-files'],
+      inline: inputs.values,
+      set: inputs.set,
+      setString: inputs['set-string'],
+      setFile: inputs['set-file'],
+    },
+    workDir,
+    contract ? imageValues(contract, p.mappings) : undefined,
+  );
+  return { chart, values };
+}
+
+/** The outputs known before the release is touched, and the facts the summary starts from. */
+function announce(
+  ctx: Ctx,
+  inputs: Inputs,
+  p: DeployPlan,
+  kube: PreparedKubeconfig,
+  helm: Helm,
+  contract: ImageContract | undefined,
+  environment: string,
+  gates: string[],
+): DeployFacts {
+  ctx.output('release', inputs.release);
+  ctx.output('namespace', kube.namespace);
+  ctx.output('image-digest', contract?.digest ?? '');
+  ctx.output('environment', environment);
+  ctx.output('environment-url', inputs['environment-url']?.href ?? '');
+  return {
+    release: inputs.release,
+    namespace: kube.namespace,
+    chart: describeChart(p.source),
+    helmVersion: helm.version,
+    image: contract,
+    status: 'pending',
+    durationMs: 0,
+    gates,
+  };
 }

@@ -89,42 +89,34 @@ async function rollbackRelease(
     );
     ctx.output('from-revision', choice.from.revision);
     ctx.output('to-revision', choice.to.revision);
-    const [before, after] = await Promise.all([
+    const timeoutMs = inputs.timeout ?? 300_000;
+    // The two manifests are stored revisions: read while helm rolls back, not before it. The
+    // rollback is awaited first, so the lock is never released under a running helm.
+    const reading = Promise.all([
       helm.manifest(inputs.release, t, choice.from.revision),
       helm.manifest(inputs.release, t, choice.to.revision),
     ]);
-    const timeoutMs = inputs.timeout ?? 300_000;
+    reading.catch(() => undefined);
     const r = await helm.run(
       rollbackCommand(helm.major, inputs.release, choice.to.revision, t, { wait: inputs.wait, timeoutMs }),
-      {
-        allowFailure: true,
-        timeoutMs: timeoutMs + 120_000,
-      },
+      { allowFailure: true, timeoutMs: timeoutMs + 120_000 },
     );
+    const [before, after] = await reading;
     // helm records every rollback, failed or not, as a new revision: read it, not guessed.
     const top = history[history.length - 1]?.revision ?? 0;
     const recorded = (await helm.history(inputs.release, t)).filter((h) => h.revision > top);
     const revision = recorded[recorded.length - 1]?.revision ?? '';
     ctx.output('revision', revision);
     ctx.output('image-digest', manifestDigest(after) ?? '');
-    const changes = diffManifests(before, after, ns);
     ctx.summary
       .heading(`kubeline rollback: ${inputs.release} ${r.code === 0 ? 'rolled back' : 'failed'}`)
       .text(
         `Revision ${choice.from.revision} → ${choice.to.revision} (${choice.reason}), recorded as revision ${revision}, in ${formatDuration(Date.now() - started)}; image ${manifestDigest(before) ?? '?'} → ${manifestDigest(after) ?? '?'}.`,
       );
-    changesTable(ctx.summary, changes);
+    changesTable(ctx.summary, diffManifests(before, after, ns));
     if (r.code !== 0) {
       ctx.output('status', 'failed');
-      // helm rollback leaves the failing pods in place: they still say why.
-      const causes: string[] = [];
-      for (const w of workloadsOf(parseManifest(after, ns), ns)) {
-        const d = await collectDiagnostics(cluster, w.namespace, { owner: { kind: w.kind, name: w.name } });
-        if (d.pods.some((p) => !p.ready)) {
-          renderDiagnostics(ctx.summary, d);
-          causes.push(`${w.kind} ${w.name}: ${diagnose(d)}`);
-        }
-      }
+      const causes = await failingWorkloads(ctx, cluster, after, ns);
       throw new KubelineError(
         `rollback of release ${inputs.release} to revision ${choice.to.revision} failed: ${causes.join('; ') || helmErrorLine(r.stderr)}`,
       );
@@ -136,6 +128,19 @@ async function rollbackRelease(
   } finally {
     await lock.release();
   }
+}
+
+/** helm rollback leaves the failing pods in place: they still say why, in the summary and one line each. */
+async function failingWorkloads(ctx: Ctx, cluster: Cluster, manifest: string, ns: string): Promise<string[]> {
+  const causes: string[] = [];
+  for (const w of workloadsOf(parseManifest(manifest, ns), ns)) {
+    const d = await collectDiagnostics(cluster, w.namespace, { owner: { kind: w.kind, name: w.name } });
+    if (d.pods.some((p) => !p.ready)) {
+      renderDiagnostics(ctx.summary, d);
+      causes.push(`${w.kind} ${w.name}: ${diagnose(d)}`);
+    }
+  }
+  return causes;
 }
 
 async function rollbackDeployment(
