@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runTs } from '../support/processes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NODE, ROOT, TSX, runTs } from '../support/processes.js';
 
 const PROBE = path.join(import.meta.dirname, 'fixtures', 'probe-action.ts');
 const SECRET = 'hunter2-Xq9-planted-secret';
@@ -171,4 +173,75 @@ describe('secrets never reach a log', () => {
       }
     });
   }
+});
+
+describe('a cancelled job (SIGTERM, as GitHub and GitLab send it)', () => {
+  /** Gone, or a zombie nobody has reaped yet (it no longer runs): checked for up to 2 s. */
+  const stopped = async (pid: number) => {
+    for (let i = 0; i < 40; i++) {
+      let state: string;
+      try {
+        state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
+      } catch {
+        return true;
+      }
+      if (state === 'Z') return true;
+      await sleep(50);
+    }
+    return false;
+  };
+  /** Starts the probe, waits until its tool and the tool's own child run, then sends `signal`. */
+  async function cancelMidTool(mode: string, env: NodeJS.ProcessEnv = {}) {
+    const dir = tmp();
+    const pidsFile = path.join(dir, 'pids');
+    const child = spawn(NODE, [TSX, PROBE], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PROBE_MODE: mode, RUNNER_TEMP: dir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    for (let i = 0; i < 200 && !fs.existsSync(pidsFile); i++) await sleep(50);
+    const [tool, grandchild, workDir] = fs.readFileSync(pidsFile, 'utf8').split(' ');
+    const sent = Date.now();
+    process.kill(child.pid!, 'SIGTERM');
+    const code = await exited;
+    return {
+      code,
+      stderr,
+      ms: Date.now() - sent,
+      dir,
+      tool: Number(tool),
+      grandchild: Number(grandchild),
+      workDir: workDir!,
+    };
+  }
+
+  it('stops the tool and everything it started, runs the clean-ups, removes the work dir, exits 143 with one line', async () => {
+    const r = await cancelMidTool('hang');
+    expect(r.code).toBe(143);
+    expect(r.ms).toBeLessThan(4000);
+    expect(await stopped(r.tool)).toBe(true);
+    expect(await stopped(r.grandchild)).toBe(true);
+    expect(fs.readFileSync(path.join(r.dir, 'cleaned-up'), 'utf8')).toBe('released');
+    expect(fs.existsSync(r.workDir)).toBe(false);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      'error: probe: cancelled by SIGTERM',
+    ]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a step that does not unwind is ended when the grace period runs out, clean-ups and work dir included', async () => {
+    const r = await cancelMidTool('stubborn', { KUBELINE_CANCEL_GRACE_MS: '800' });
+    expect(r.code).toBe(143);
+    expect(r.ms).toBeGreaterThanOrEqual(700);
+    expect(r.ms).toBeLessThan(5000);
+    expect(await stopped(r.grandchild)).toBe(true);
+    expect(fs.readFileSync(path.join(r.dir, 'cleaned-up'), 'utf8')).toBe('released');
+    expect(fs.existsSync(r.workDir)).toBe(false);
+    expect(r.stderr).toContain(
+      'error: probe: cancelled by SIGTERM; the grace period ended before the step unwound',
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { CancelledError, cancelledBy, killGroup, throwIfCancelled, trackChildGroup } from './cancel.js';
 import { KubelineError } from './errors.js';
 import { addSecret, createLogger, mask } from './log.js';
 
@@ -50,6 +51,8 @@ export async function exec(
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
   for (const s of opts.secrets ?? []) addSecret(s);
+  // A cancelled job starts no further tool.
+  throwIfCancelled();
   const logger = createLogger();
   const tool = path.basename(command);
   const started = Date.now();
@@ -61,6 +64,7 @@ export async function exec(
     detached: true,
     shell: false,
   });
+  const untrack = child.pid ? trackChildGroup(child.pid) : () => undefined;
   let stdout = '';
   let stderr = '';
   const echo = (chunkText: string, pending: { rest: string }) => {
@@ -87,8 +91,10 @@ export async function exec(
     opts.timeoutMs && opts.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
-          killGroup(child.pid, 'SIGTERM');
-          setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000).unref();
+          if (!child.pid) return;
+          const pid = child.pid;
+          killGroup(pid, 'SIGTERM');
+          setTimeout(() => killGroup(pid, 'SIGKILL'), 5000).unref();
         }, opts.timeoutMs)
       : undefined;
 
@@ -100,22 +106,16 @@ export async function exec(
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : null)));
   });
   if (timer) clearTimeout(timer);
+  untrack();
   for (const p of [outPending, errPending]) if (p.rest && !opts.silent) logger.info(p.rest);
   const result = { code: code ?? 1, stdout, stderr, durationMs: Date.now() - started };
+  const cancelled = cancelledBy();
+  if (cancelled) throw new CancelledError(cancelled);
   if (timedOut)
     throw new ToolError(tool, code, stderr, `timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`);
   if (result.code !== 0 && !opts.allowFailure)
     throw new ToolError(tool, code, stderr, `failed with exit code ${result.code}`);
   return result;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
 }
 
 /** Only for display: the command is never run through a shell. */

@@ -37,3 +37,11 @@ export { run, type ActionContext, type OutputValue } from './run.js';
 export { addToPath } from './path.js';
 export { createWorkDir, removeWorkDir, workDirPrefix } from './work-dir.js';
 export { yamlErrorLine } from './yaml-error.js';
+export {
+  CancelledError,
+  jobSignal,
+  cancelledBy,
+  throwIfCancelled,
+  onCancel,
+  signalExitCode,
+} from './cancel.js';

@@ -1,3 +1,10 @@
+import {
+  CancelledError,
+  cancelledBy,
+  handleCancellation,
+  runCleanups,
+  signalExitCode,
+} from './cancel.js';
 import { isExpectedFailure } from './errors.js';
 import { createLogger, mask, type Logger } from './log.js';
 import { createOutputWriter } from './outputs.js';
@@ -32,15 +39,15 @@ function isPostPhase(platform: PlatformName, state: StepState): boolean {
   return process.env.KUBELINE_PHASE === 'post';
 }
 
-/**
- * Runs an action's main (or post) step with the same contract everywhere: outputs and summary are
- * written even when the step fails; a user mistake is one line and exit 1; a bug keeps its stack.
- */
-export async function run<O extends string>(
-  meta: ActionMeta & { outputs: Record<O, unknown> },
-  main: Step<O>,
-  post?: Step<O>,
-): Promise<void> {
+interface Runner<O extends string> {
+  ctx: ActionContext<O>;
+  /** Writes outputs and the summary; safe to call more than once. */
+  finish(): void;
+  /** The work dir this run made, if any. */
+  madeWorkDir(): string | undefined;
+}
+
+function createRunner<O extends string>(meta: ActionMeta & { outputs: Record<O, unknown> }): Runner<O> {
   prepareRunnerDirs();
   const platform = detectPlatform();
   const log = createLogger(platform);
@@ -50,6 +57,7 @@ export async function run<O extends string>(
   const writer = createOutputWriter(meta.name, platform, stdout);
   const declared = new Set(Object.keys(meta.outputs));
   let workDir: string | undefined;
+  let finished = false;
   const ctx: ActionContext<O> = {
     meta,
     platform,
@@ -74,9 +82,54 @@ export async function run<O extends string>(
       return workDir;
     },
   };
-  const post_ = isPostPhase(platform, state);
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    writer.flush();
+    const file = summary.write(meta.name);
+    if (file && platform !== 'github') log.info(`summary: ${file}`);
+  };
+  return { ctx, finish, madeWorkDir: () => workDir };
+}
+
+/** One line for a user mistake or a cancel, the stack for a bug; the exit code says which. */
+function report(name: string, log: Logger, err: unknown): void {
+  process.exitCode = err instanceof CancelledError ? signalExitCode(err.signal) : 1;
+  if (isExpectedFailure(err)) {
+    log.error(`${name}: ${err.message}`);
+    for (const line of err.details) log.info(`  ${line}`);
+  } else {
+    const e = err instanceof Error ? err : new Error(String(err));
+    log.error(`${name}: unexpected error, please report it as a kubeline bug: ${e.message}`);
+    log.info(e.stack ?? String(e));
+  }
+}
+
+/**
+ * Runs an action's main (or post) step with the same contract everywhere: outputs and summary are
+ * written even when the step fails; a user mistake is one line and exit 1; a bug keeps its stack;
+ * a cancelled job stops its tools, cleans up, and exits 130/143 with one line.
+ */
+export async function run<O extends string>(
+  meta: ActionMeta & { outputs: Record<O, unknown> },
+  main: Step<O>,
+  post?: Step<O>,
+): Promise<void> {
+  const { ctx, finish, madeWorkDir } = createRunner(meta);
+  const { log, state, platform } = ctx;
+  handleCancellation({
+    graceMs: cancelGraceMs(),
+    warn: (line) => log.warning(line),
+    exit: (signal) => {
+      // The main step did not unwind in time: its work dir goes now, the rest is the post step's.
+      removeWorkDir(madeWorkDir(), meta.name);
+      log.error(`${meta.name}: cancelled by ${signal}; the grace period ended before the step unwound`);
+      finish();
+      process.exit(signalExitCode(signal));
+    },
+  });
   try {
-    if (post_) {
+    if (isPostPhase(platform, state)) {
       try {
         await post?.(ctx);
       } finally {
@@ -87,22 +140,21 @@ export async function run<O extends string>(
       try {
         await main(ctx);
       } finally {
-        if (workDir) removeWorkDir(workDir, meta.name);
+        // Clean-ups a cancelled main step did not dispose of itself run before the work dir goes.
+        if (cancelledBy()) await runCleanups((line) => log.warning(line));
+        removeWorkDir(madeWorkDir(), meta.name);
       }
     }
   } catch (err) {
-    process.exitCode = 1;
-    if (isExpectedFailure(err)) {
-      log.error(`${meta.name}: ${err.message}`);
-      for (const line of err.details) log.info(`  ${line}`);
-    } else {
-      const e = err instanceof Error ? err : new Error(String(err));
-      log.error(`${meta.name}: unexpected error, please report it as a kubeline bug: ${e.message}`);
-      log.info(e.stack ?? String(e));
-    }
+    report(meta.name, log, err);
   } finally {
-    writer.flush();
-    const file = summary.write(meta.name);
-    if (file && platform !== 'github') log.info(`summary: ${file}`);
+    finish();
   }
+}
+
+/** KUBELINE_CANCEL_GRACE_MS, default 5 s: inside GitHub's 7.5 s between SIGINT and SIGTERM. */
+function cancelGraceMs(): number {
+  const raw = process.env.KUBELINE_CANCEL_GRACE_MS;
+  const n = raw === undefined || raw === '' ? 5000 : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 5000;
 }
