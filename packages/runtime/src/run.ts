@@ -1,10 +1,4 @@
-import {
-  CancelledError,
-  cancelledBy,
-  handleCancellation,
-  runCleanups,
-  signalExitCode,
-} from './cancel.js';
+import { CancelledError, cancelledBy, handleCancellation, runCleanups, signalExitCode } from './cancel.js';
 import { isExpectedFailure } from './errors.js';
 import { createLogger, mask, type Logger } from './log.js';
 import { createOutputWriter } from './outputs.js';
