@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { stackTool } from './harness/stack-env.js';
 import { waitForObject } from './harness/watch.js';
@@ -94,7 +94,7 @@ describe.each(MAJORS)('Helm %i', (major) => {
         kubeconfig: env.KUBECONFIG_LIMITED,
       });
       expect(failedOneLine(refused)).toBe(
-        `error: helm-deploy: forbidden: system:serviceaccount:${env.LIMITED_NAMESPACE}:kubeline-deployer cannot get secrets, list secrets, create secrets, update secrets, create configmaps in namespace ${ns.name}`,
+        `error: helm-deploy: forbidden: system:serviceaccount:${env.LIMITED_NAMESPACE}:kubeline-deployer cannot get secrets, list secrets, create secrets, update secrets, create configmaps, get leases.coordination.k8s.io, list leases.coordination.k8s.io, watch leases.coordination.k8s.io, create leases.coordination.k8s.io, update leases.coordination.k8s.io in namespace ${ns.name}`,
       );
       expect(await history(major, release, ns.name)).toEqual([]);
     } finally {
@@ -164,12 +164,12 @@ describe.each(MAJORS)('Helm %i', (major) => {
     await waitForObject(
       adminKubeConfig(),
       {
-        path: `/api/v1/namespaces/${ns.name}/configmaps`,
+        path: `/apis/coordination.k8s.io/v1/namespaces/${ns.name}/leases`,
         name: 'kubeline-lock-busy',
         describe: 'the deploy lock',
         timeoutMs: 30_000,
       },
-      () => true,
+      (lease) => Boolean((lease as { spec?: { holderIdentity?: string } }).spec?.holderIdentity),
     );
     const second = deploy(major, {
       release: 'busy',
@@ -188,12 +188,12 @@ describe.each(MAJORS)('Helm %i', (major) => {
       'deployed',
     ]);
     expect((await readConfigMapData(ns.name, 'busy-config')).message).toBe('second');
-    // the lock is gone
-    await expect(
-      adminKubeConfig()
-        .makeApiClient(CoreV1Api)
-        .readNamespacedConfigMap({ name: 'kubeline-lock-busy', namespace: ns.name }),
-    ).rejects.toMatchObject({ code: 404 });
+    // the lock is free again, and says its last holder finished
+    const lease = await adminKubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: 'kubeline-lock-busy', namespace: ns.name });
+    expect(lease.spec?.holderIdentity).toBeUndefined();
+    expect(lease.metadata?.annotations?.['kubeline.dev/last-outcome']).toBe('finished');
   });
 
   describe('bad input leaves the release as it was', () => {

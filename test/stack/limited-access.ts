@@ -46,6 +46,8 @@ function rbacObjects(): KubernetesObject[] {
           verbs,
         },
         { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs },
+        // kubeline's release lock
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs },
         { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs },
         { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },

@@ -6,7 +6,7 @@ import { diffManifests } from '@kubeline/helm';
 import type { HistoryEntry } from '@kubeline/helm';
 import { pendingDecision } from '@kubeline/helm';
 import { lastGood, withHealthy } from '@kubeline/helm';
-import { isExpired } from '@kubeline/helm';
+import { LeaseObserver } from '@kubeline/helm';
 import { aftermath } from '../../actions/helm-deploy/src/deploy-report.js';
 import { checkScan, parseScanRequirement, parseSeverities } from '../../actions/helm-deploy/src/scan-gate.js';
 
@@ -144,12 +144,30 @@ describe('release-record and lock', () => {
     expect(lastGood(healthy, [3, 4, 5, 6], 5)?.revision).toBe(4);
     expect(lastGood(healthy, [5, 6], 5)).toBeUndefined();
   });
-  it('a lock without a future expiry is expired', () => {
-    expect(isExpired(undefined)).toBe(true);
-    expect(isExpired({ holder: 'x', acquired: at, expires: at })).toBe(true);
-    expect(
-      isExpired({ holder: 'x', acquired: at, expires: new Date(Date.now() + 60_000).toISOString() }),
-    ).toBe(false);
+  it('a lease counts as expired only after the observer saw it unchanged for a whole duration', () => {
+    const o = new LeaseObserver(60_000);
+    const rec = { holder: 'a', renewTime: at, resourceVersion: '7' };
+    // The holder's renewTime is long past by any wall clock: irrelevant, only observation counts.
+    expect(o.observe(rec, 1_000)).toBe(60_000);
+    expect(o.observe(rec, 31_000)).toBe(30_000);
+    // A renewal (new resourceVersion) restarts the count.
+    expect(o.observe({ ...rec, resourceVersion: '8' }, 50_000)).toBe(60_000);
+    expect(o.observe({ ...rec, resourceVersion: '8' }, 110_000)).toBe(0);
+    // A new holder too.
+    expect(o.observe({ ...rec, holder: 'b', resourceVersion: '8' }, 111_000)).toBe(60_000);
+  });
+  it('a pending release whose run the lock says is gone is recovered at once, not after the grace', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const history = [
+      h(1, 'deployed', '2026-01-01T11:00:00Z'),
+      h(2, 'pending-upgrade', '2026-01-01T11:59:30Z'),
+    ];
+    expect(pendingDecision('web', history, 300_000, now, true)).toMatchObject({
+      action: 'rollback',
+      to: 1,
+      why: 'release web has been pending-upgrade (revision 2) for 30s, and the deploy lock says the run that started it is gone',
+    });
+    expect(pendingDecision('web', history, 300_000, now, false)).toMatchObject({ action: 'refuse' });
   });
   it('says what became of a failed release', () => {
     const before = [h(1, 'deployed', at)];

@@ -39,7 +39,7 @@ async function deployLocked(d: Deploy): Promise<void> {
   try {
     const github = await openGitHubDeployment(d);
     try {
-      await upgrade(d, lock.contended);
+      await upgrade(d, lock);
       await github?.status('success', `${inputs.release} revision ${d.facts.revision} is ready`, ctx.log);
     } catch (e) {
       await github?.status('failure', (e as Error).message, ctx.log);

@@ -1,6 +1,7 @@
 // Every input checked, and combinations refused, before any tool or cluster is touched.
 import { InputError, credentialPair } from '@kubeline/runtime';
 import { parseImageInput } from '@kubeline/image';
+import { LOCK_NEEDS } from '@kubeline/helm';
 import { parseChartSource } from './chart-source.js';
 import { parseImageValuesPath } from './image-pin.js';
 import type { Inputs } from './inputs.js';
@@ -14,9 +15,10 @@ export const NEEDS = [
   ['create', 'secrets'],
   ['update', 'secrets'],
   ['create', 'configmaps'],
+  ...LOCK_NEEDS,
 ] as const;
 
-/** A dry run only reads the release. */
+/** A dry run only reads the release (and takes no lock). */
 export const DRY_RUN_NEEDS = NEEDS.slice(0, 2);
 
 export function plan(inputs: Inputs) {

@@ -22,6 +22,7 @@ import {
   releaseAnnotations,
   upgradeCommand,
   type HistoryEntry,
+  type ReleaseLock,
 } from '@kubeline/helm';
 import { aftermath, summarizeDeploy, workloadCause } from './deploy-report.js';
 import {
@@ -73,10 +74,18 @@ export function failureLine(stderr: string, reportFile: string): string {
 }
 
 /** The history to deploy on top of, with a release a killed run left pending recovered first. */
-async function currentHistory(d: Deploy, historyStale: boolean): Promise<HistoryEntry[]> {
+async function currentHistory(d: Deploy, lock: ReleaseLock): Promise<HistoryEntry[]> {
   const { ctx, inputs, helm, target } = d;
-  const history = historyStale ? await helm.history(inputs.release, target) : await d.early;
-  const decision = pendingDecision(inputs.release, history, inputs['pending-grace'] ?? 300_000);
+  // Another run held the lock first: what was read about the release before is stale.
+  const history = lock.contended ? await helm.history(inputs.release, target) : await d.early;
+  const decision = pendingDecision(
+    inputs.release,
+    history,
+    inputs['pending-grace'] ?? 300_000,
+    Date.now(),
+    lock.pendingIsAbandoned,
+  );
+  if (decision.action !== 'none') lock.assertHeld('recovering the pending release');
   await recoverPending(helm, inputs.release, target, decision, {
     timeoutMs: inputs.timeout ?? 300_000,
     log: ctx.log,
@@ -84,10 +93,10 @@ async function currentHistory(d: Deploy, historyStale: boolean): Promise<History
   return decision.action === 'none' ? history : helm.history(inputs.release, target);
 }
 
-export async function upgrade(d: Deploy, historyStale: boolean): Promise<void> {
+export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
   const { ctx, inputs, helm, cluster, target, facts } = d;
   const timeoutMs = inputs.timeout ?? 300_000;
-  const history = await currentHistory(d, historyStale);
+  const history = await currentHistory(d, lock);
   facts.previous = deployedRevision(history)?.revision;
   ctx.output('previous-revision', facts.previous ?? '');
 
@@ -108,6 +117,7 @@ export async function upgrade(d: Deploy, historyStale: boolean): Promise<void> {
   ctx.log.info(
     `helm ${helm.version}: upgrade --install ${inputs.release} in ${target.namespace} (timeout ${timeoutMs / 1000}s)`,
   );
+  lock.assertHeld('helm upgrade');
   // Helm keeps its own deadline; ours only catches a hung process.
   const r = await helm.run(cmd.args, {
     env: cmd.env,
@@ -129,6 +139,7 @@ export async function upgrade(d: Deploy, historyStale: boolean): Promise<void> {
   if (r.code !== 0) return failed(d, history, resources, outcomes, r.stderr, cmd.report);
   // helm's own warnings (deprecated APIs, unreadable kubeconfig modes) still reach the log
   for (const line of r.stderr.split('\n').filter((l) => l.trim())) ctx.log.info(line);
+  lock.assertHeld('recording the release as healthy');
   await succeeded(d, JSON.parse(r.stdout) as HelmRelease, resources);
   summarizeDeploy(ctx.summary, facts, resources, outcomes);
 }

@@ -15,6 +15,7 @@ import {
 } from '@kubeline/kube';
 import {
   Helm,
+  LOCK_NEEDS,
   ReleaseLock,
   diffManifests,
   helmErrorLine,
@@ -71,7 +72,8 @@ async function rollbackRelease(
     requireAccess(cluster, ns, [
       ['list', 'secrets'],
       ['update', 'secrets'],
-      ['create', 'configmaps'],
+      ['get', 'configmaps'],
+      ...LOCK_NEEDS,
     ]),
   ]);
   const helm = new Helm(tool.path, tool.version);
@@ -97,6 +99,7 @@ async function rollbackRelease(
       helm.manifest(inputs.release, t, choice.to.revision),
     ]);
     reading.catch(() => undefined);
+    lock.assertHeld('helm rollback');
     const r = await helm.run(
       rollbackCommand(helm.major, inputs.release, choice.to.revision, t, { wait: inputs.wait, timeoutMs }),
       { allowFailure: true, timeoutMs: timeoutMs + 120_000 },

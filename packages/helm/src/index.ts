@@ -31,11 +31,14 @@ export {
 } from './release-record.js';
 export {
   ReleaseLock,
-  LOCK_TTL_MS,
+  LeaseObserver,
+  LockLostError,
+  LOCK_NEEDS,
+  leaseSeconds,
   lockName,
   holderIdentity,
-  isExpired,
-  type LockState,
+  type LeaseRecord,
+  type PreviousHolder,
 } from './release-lock.js';
 export { pendingDecision, recoverPending, type PendingDecision } from './pending-release.js';
 export {

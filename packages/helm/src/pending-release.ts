@@ -16,26 +16,36 @@ import {
 export type PendingDecision =
   | { action: 'none' }
   | { action: 'refuse'; message: string }
-  | { action: 'rollback'; to: number; stuck: HistoryEntry; age: number }
-  | { action: 'uninstall'; stuck: HistoryEntry; age: number };
+  | { action: 'rollback'; to: number; stuck: HistoryEntry; age: number; why: string }
+  | { action: 'uninstall'; stuck: HistoryEntry; age: number; why: string };
 
+/**
+ * `abandoned`: the deploy lock says no run can still be working on it (its last holder was
+ * cancelled, or stopped renewing and was taken over), so there is no grace period to wait out.
+ */
 export function pendingDecision(
   release: string,
   history: HistoryEntry[],
   graceMs: number,
   now = Date.now(),
+  abandoned = false,
 ): PendingDecision {
   const last = history[history.length - 1];
   if (!last || !isPending(last.status)) return { action: 'none' };
   const age = now - Date.parse(last.updated);
-  if (age < graceMs)
+  if (age < graceMs && !abandoned)
     return {
       action: 'refuse',
       message: `release ${release} is ${last.status} (revision ${last.revision}) since ${formatDuration(age)} ago: another deploy may still be running; kubeline recovers it once it has been pending for pending-grace (${formatDuration(graceMs)})`,
     };
+  const how =
+    age >= graceMs
+      ? 'longer than pending-grace: the run that started it is gone'
+      : 'and the deploy lock says the run that started it is gone';
+  const why = `release ${release} has been ${last.status} (revision ${last.revision}) for ${formatDuration(age)}, ${how}`;
   const deployed = deployedRevision(history);
-  if (deployed) return { action: 'rollback', to: deployed.revision, stuck: last, age };
-  return { action: 'uninstall', stuck: last, age };
+  if (deployed) return { action: 'rollback', to: deployed.revision, stuck: last, age, why };
+  return { action: 'uninstall', stuck: last, age, why };
 }
 
 export async function recoverPending(
@@ -47,8 +57,7 @@ export async function recoverPending(
 ): Promise<void> {
   if (decision.action === 'none') return;
   if (decision.action === 'refuse') throw new UserError(decision.message);
-  const { stuck, age } = decision;
-  const why = `release ${release} has been ${stuck.status} (revision ${stuck.revision}) for ${formatDuration(age)}, longer than pending-grace: the run that started it is gone`;
+  const { why } = decision;
   if (decision.action === 'rollback') {
     o.log.warning(`${why}; rolling back to revision ${decision.to} before deploying`);
     await helm.runOrExplain(

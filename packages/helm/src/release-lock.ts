@@ -1,168 +1,341 @@
-// One deploy of a release at a time. Helm itself only refuses a second operation once the first has
-// written its pending revision, and two runs can both pass that check; a ConfigMap created
-// atomically by the API server (creation fails if it exists) serialises them instead. ConfigMaps,
-// not Leases: a namespace-scoped deployer can always manage ConfigMaps. The lock carries an expiry
-// that the holder renews, so a killed run's lock is taken over once it has expired.
+// One deploy of a release at a time, as Kubernetes leader election does it: a coordination.k8s.io
+// Lease per release. Helm itself only refuses a second operation once the first has written its
+// pending revision, and two runs can both pass that check. The holder renews the lease; a waiter
+// judges it expired by its own clock — the lease's record (holder, renew time, resourceVersion)
+// unchanged for a whole lease duration since the waiter first saw it — never by comparing two
+// runners' wall clocks. Every write carries the resourceVersion it read (fencing): of two runs
+// taking an expired lease one wins, and a holder that was taken over learns it at its next renewal
+// and stops before its next change.
+import crypto from 'node:crypto';
 import os from 'node:os';
-import { UserError, formatDuration, type Logger } from '@kubeline/runtime';
+import {
+  KubelineError,
+  UserError,
+  cancelledBy,
+  formatDuration,
+  onCancel,
+  type Logger,
+} from '@kubeline/runtime';
 import { isConflict, isNotFound, waitFor, type Cluster } from '@kubeline/kube';
+import type { V1Lease } from '@kubernetes/client-node';
 
-export const LOCK_TTL_MS = 60_000;
-
-export interface LockState {
-  holder: string;
-  acquired: string;
-  expires: string;
+/** KUBELINE_LOCK_LEASE_SECONDS (default 60): how long an unrenewed lock keeps others waiting. */
+export function leaseSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.KUBELINE_LOCK_LEASE_SECONDS || 60);
+  return Number.isInteger(n) && n >= 5 && n <= 3600 ? n : 60;
 }
+
+export const OUTCOME_ANNOTATION = 'kubeline.dev/last-outcome';
+export const HOLDER_ANNOTATION = 'kubeline.dev/last-holder';
+
+/** The verbs the lock uses, for requireAccess. */
+export const LOCK_NEEDS = [
+  ['get', 'leases.coordination.k8s.io'],
+  ['list', 'leases.coordination.k8s.io'],
+  ['watch', 'leases.coordination.k8s.io'],
+  ['create', 'leases.coordination.k8s.io'],
+  ['update', 'leases.coordination.k8s.io'],
+] as const;
 
 export function lockName(release: string): string {
   return `kubeline-lock-${release}`;
 }
 
-/** Who holds the lock, as people read it in a waiting message: the CI job, else host and pid. */
+/** Who holds the lock, as people read it: the CI job, else host and pid; plus a per-run nonce. */
 export function holderIdentity(env: NodeJS.ProcessEnv = process.env): string {
+  const run = crypto.randomBytes(4).toString('hex');
   if (env.GITHUB_RUN_ID)
-    return `${env.GITHUB_REPOSITORY ?? 'github'} run ${env.GITHUB_RUN_ID}/${env.GITHUB_RUN_ATTEMPT ?? '1'} job ${env.GITHUB_JOB ?? '?'} (pid ${process.pid})`;
-  if (env.CI_JOB_ID) return `${env.CI_PROJECT_PATH ?? 'gitlab'} job ${env.CI_JOB_ID} (pid ${process.pid})`;
-  return `${os.hostname()} pid ${process.pid}`;
+    return `${env.GITHUB_REPOSITORY ?? 'github'} run ${env.GITHUB_RUN_ID}/${env.GITHUB_RUN_ATTEMPT ?? '1'} job ${env.GITHUB_JOB ?? '?'} (pid ${process.pid}, ${run})`;
+  if (env.CI_JOB_ID)
+    return `${env.CI_PROJECT_PATH ?? 'gitlab'} job ${env.CI_JOB_ID} (pid ${process.pid}, ${run})`;
+  return `${os.hostname()} pid ${process.pid} (${run})`;
 }
 
-export const isExpired = (s: LockState | undefined, now = Date.now()) => !s || !(Date.parse(s.expires) > now);
-
-interface LockMap {
-  metadata?: { name?: string; resourceVersion?: string; uid?: string };
-  data?: Record<string, string>;
+/** What a waiter compares between two reads of the lease. */
+export interface LeaseRecord {
+  holder: string;
+  renewTime: string;
+  resourceVersion: string;
 }
 
-const stateOf = (cm: LockMap | undefined): LockState | undefined =>
-  cm?.data?.holder ? (cm.data as unknown as LockState) : undefined;
+/**
+ * Decides expiry from observations alone (pure): a record seen unchanged for `durationMs` of the
+ * observer's own monotonic time belongs to a holder that stopped renewing.
+ */
+export class LeaseObserver {
+  private seen: { record: LeaseRecord; at: number } | undefined;
+  constructor(private readonly durationMs: number) {}
+
+  /** Milliseconds until this record would count as expired; 0 when it already does. */
+  observe(record: LeaseRecord, now: number): number {
+    const same =
+      this.seen &&
+      this.seen.record.holder === record.holder &&
+      this.seen.record.renewTime === record.renewTime &&
+      this.seen.record.resourceVersion === record.resourceVersion;
+    if (!same) this.seen = { record, at: now };
+    return Math.max(0, this.seen!.at + this.durationMs - now);
+  }
+}
+
+const recordOf = (l: V1Lease): LeaseRecord => ({
+  holder: l.spec?.holderIdentity ?? '',
+  renewTime: String(l.spec?.renewTime ?? ''),
+  resourceVersion: l.metadata?.resourceVersion ?? '',
+});
+
+/** Why the lock was free for this run: how the previous holder ended. */
+export type PreviousHolder =
+  | { ended: 'none' }
+  | { ended: 'finished' | 'cancelled'; holder: string }
+  | { ended: 'expired'; holder: string };
+
+export class LockLostError extends KubelineError {}
+
+interface AcquireOptions {
+  timeoutMs: number;
+  log: Logger;
+  holder?: string;
+}
 
 export class ReleaseLock {
   private timer: NodeJS.Timeout | undefined;
   private released = false;
+  private lostReason: string | undefined;
+  private lastRenewed = performance.now();
+  private readonly lost = new AbortController();
+  private readonly disposeCancel: () => void;
 
   private constructor(
     private readonly cluster: Cluster,
     readonly namespace: string,
-    readonly name: string,
-    private current: LockMap,
+    readonly release_: string,
+    private current: V1Lease,
     private readonly log: Logger,
     /** Another run held it first: whatever was read about the release before is stale. */
     readonly contended: boolean,
+    readonly previous: PreviousHolder,
   ) {
-    // Renewed well before it expires; unref'd, so a finished run is never kept alive by it.
-    this.timer = setInterval(() => void this.renew(), LOCK_TTL_MS / 3);
+    const durationMs = (current.spec?.leaseDurationSeconds ?? 60) * 1000;
+    // Renewed at a third of the duration; unref'd, so a finished run is never kept alive by it.
+    this.timer = setInterval(() => void this.renew(durationMs), durationMs / 3);
     this.timer.unref();
+    this.disposeCancel = onCancel(() => this.release());
+  }
+
+  get name(): string {
+    return lockName(this.release_);
+  }
+
+  /** Aborted when the lock is lost: taken over, or not renewed within the renew deadline. */
+  get signal(): AbortSignal {
+    return this.lost.signal;
+  }
+
+  /** True when the release's pending state cannot belong to a live run (see pendingDecision). */
+  get pendingIsAbandoned(): boolean {
+    return this.previous.ended === 'expired' || this.previous.ended === 'cancelled';
+  }
+
+  /** Called before every change to the release: a run that lost its lock changes nothing more. */
+  assertHeld(before: string): void {
+    if (this.lostReason)
+      throw new LockLostError(
+        `lost the deploy lock of release ${this.release_} (${this.lostReason}); stopped before ${before}`,
+      );
   }
 
   static async acquire(
     cluster: Cluster,
     namespace: string,
     release: string,
-    o: { timeoutMs: number; log: Logger; holder?: string },
+    o: AcquireOptions,
   ): Promise<ReleaseLock> {
     const name = lockName(release);
     const holder = o.holder ?? holderIdentity();
+    const seconds = leaseSeconds();
+    const observer = new LeaseObserver(seconds * 1000);
     const deadline = Date.now() + o.timeoutMs;
+    const make = (lease: V1Lease, contended: boolean, previous: PreviousHolder) =>
+      new ReleaseLock(cluster, namespace, release, lease, o.log, contended, previous);
     let announced: string | undefined;
     let waited = false;
     for (;;) {
-      const body = (): LockMap => ({
-        metadata: { name },
-        data: {
-          holder,
-          acquired: new Date().toISOString(),
-          expires: new Date(Date.now() + LOCK_TTL_MS).toISOString(),
-        },
-      });
-      try {
-        const created = await cluster.core.createNamespacedConfigMap({
-          namespace,
-          body: { ...body(), metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubeline' } } },
-        });
-        return new ReleaseLock(cluster, namespace, name, created, o.log, waited);
-      } catch (e) {
-        if (!isConflict(e)) throw e;
-      }
-      const existing = await cluster.core
-        .readNamespacedConfigMap({ name, namespace })
-        .catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      const state = stateOf(existing);
-      if (existing && isExpired(state)) {
-        try {
-          // resourceVersion makes the take-over atomic: of two runs taking it, one gets a conflict.
-          const taken = await cluster.core.replaceNamespacedConfigMap({
-            name,
-            namespace,
-            body: { ...existing, data: body().data },
-          });
+      const created = await createLease(cluster, namespace, name, holder, seconds);
+      if (created) return make(created, waited, { ended: 'none' });
+      const existing = await readLease(cluster, namespace, name);
+      if (!existing) continue; // released by deletion in between: create again
+      const record = recordOf(existing);
+      const leftMs = record.holder ? observer.observe(record, performance.now()) : 0;
+      if (leftMs === 0) {
+        const taken = await takeLease(cluster, existing, holder, seconds);
+        if (!taken) continue; // another run took it first
+        const previous = previousHolder(existing, record);
+        if (previous.ended === 'expired')
           o.log.warning(
-            `took over the expired deploy lock of release ${release}${state ? ` held by ${state.holder} since ${state.acquired}` : ''}`,
+            `took over the deploy lock of release ${release} from ${previous.holder}: not renewed for ${seconds}s, so that run is gone`,
           );
-          return new ReleaseLock(cluster, namespace, name, taken, o.log, true);
-        } catch (e) {
-          if (!isConflict(e)) throw e;
-          continue;
-        }
+        return make(taken, waited || previous.ended === 'expired', previous);
       }
-      if (!existing) continue;
       const left = deadline - Date.now();
       if (left <= 0)
         throw new UserError(
-          `release ${release} is being deployed by ${state?.holder ?? 'another run'} (since ${state?.acquired ?? '?'}); gave up after lock-timeout ${formatDuration(o.timeoutMs)}`,
+          `release ${release} is being deployed by ${record.holder}; gave up after lock-timeout ${formatDuration(o.timeoutMs)}`,
         );
-      if (announced !== state?.holder) {
-        o.log.info(`waiting for ${state?.holder ?? 'another run'} to finish deploying release ${release}`);
-        announced = state?.holder;
+      if (announced !== record.holder) {
+        o.log.info(`waiting for ${record.holder} to finish deploying release ${release}`);
+        announced = record.holder;
       }
       waited = true;
-      // By watch: wakes when the lock is deleted, or at its expiry if its holder stopped renewing.
-      const untilExpiry = state ? Math.max(0, Date.parse(state.expires) - Date.now()) + 500 : 1000;
+      // By watch: wakes when the lease changes hands, or when it would count as expired.
       await waitFor(
         cluster,
-        { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
-        (cm) => !cm || isExpired(stateOf(cm as LockMap)),
-        { timeoutMs: Math.min(left, untilExpiry) },
+        { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name, namespace },
+        (l) => !l || recordOf(l as V1Lease).resourceVersion !== record.resourceVersion,
+        { timeoutMs: Math.min(left, leftMs + 250) },
       );
     }
   }
 
-  private async renew(): Promise<void> {
-    if (this.released) return;
+  private async renew(durationMs: number): Promise<void> {
+    if (this.released || this.lostReason) return;
     try {
-      this.current = await this.cluster.core.replaceNamespacedConfigMap({
+      this.current = await this.cluster.coordination.replaceNamespacedLease({
         name: this.name,
         namespace: this.namespace,
-        body: {
-          ...this.current,
-          data: { ...this.current.data, expires: new Date(Date.now() + LOCK_TTL_MS).toISOString() },
-        },
+        body: withSpec(this.current, { renewTime: microTime() }),
       });
+      this.lastRenewed = performance.now();
     } catch (e) {
-      this.log.warning(`could not renew the deploy lock ${this.name}: ${(e as Error).message}`);
+      if (isConflict(e) || isNotFound(e)) return this.lose('another run took it over');
+      const since = performance.now() - this.lastRenewed;
+      // Two thirds of the duration: a waiter takes over only after a whole one.
+      if (since > (durationMs * 2) / 3)
+        return this.lose(`not renewed for ${formatDuration(since)}: ${(e as Error).message}`);
+      this.log.warning(`could not renew the deploy lock ${this.name}: ${(e as Error).message}; retrying`);
+      setTimeout(() => void this.renew(durationMs), 2000).unref();
     }
   }
 
-  /** Deletes the lock only if it is still the one this run holds. */
+  private lose(reason: string): void {
+    if (this.lostReason) return;
+    this.lostReason = reason;
+    clearInterval(this.timer);
+    this.log.warning(
+      `lost the deploy lock of release ${this.release_}: ${reason}; stopping before the next change`,
+    );
+    this.lost.abort(new LockLostError(reason));
+  }
+
+  /** Frees the lease for the next run, saying how this run ended; only if it is still ours. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     clearInterval(this.timer);
+    this.disposeCancel();
+    if (this.lostReason) return;
+    const outcome = cancelledBy() ? 'cancelled' : 'finished';
+    const holder = this.current.spec?.holderIdentity ?? '';
+    const body = withSpec(this.current, { holderIdentity: undefined, renewTime: microTime() });
+    body.metadata = {
+      ...body.metadata,
+      annotations: {
+        ...body.metadata?.annotations,
+        [OUTCOME_ANNOTATION]: outcome,
+        [HOLDER_ANNOTATION]: holder,
+      },
+    };
     try {
-      await this.cluster.core.deleteNamespacedConfigMap({
+      await this.cluster.coordination.replaceNamespacedLease({
         name: this.name,
         namespace: this.namespace,
-        // Both: a lock another run took over after ours expired has a newer resourceVersion.
-        body: {
-          preconditions: {
-            uid: this.current.metadata?.uid,
-            resourceVersion: this.current.metadata?.resourceVersion,
-          },
-        },
+        body,
       });
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e))
         this.log.warning(`could not release the deploy lock ${this.name}: ${(e as Error).message}`);
     }
+  }
+}
+
+/** The API's MicroTime is RFC 3339 with six fractional digits; a Date serialises three. */
+class MicroTime extends Date {
+  override toISOString(): string {
+    return `${super.toISOString().slice(0, -1)}000Z`;
+  }
+}
+const microTime = (): Date => new MicroTime();
+
+function withSpec(lease: V1Lease, spec: Partial<NonNullable<V1Lease['spec']>>): V1Lease {
+  return { ...lease, spec: { ...lease.spec, ...spec } };
+}
+
+function previousHolder(lease: V1Lease, record: LeaseRecord): PreviousHolder {
+  if (record.holder) return { ended: 'expired', holder: record.holder };
+  const outcome = lease.metadata?.annotations?.[OUTCOME_ANNOTATION];
+  const holder = lease.metadata?.annotations?.[HOLDER_ANNOTATION] ?? '';
+  return outcome === 'cancelled' ? { ended: 'cancelled', holder } : { ended: 'finished', holder };
+}
+
+async function createLease(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  holder: string,
+  seconds: number,
+): Promise<V1Lease | undefined> {
+  const now = microTime();
+  try {
+    return await cluster.coordination.createNamespacedLease({
+      namespace,
+      body: {
+        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubeline' } },
+        spec: {
+          holderIdentity: holder,
+          leaseDurationSeconds: seconds,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: 0,
+        },
+      },
+    });
+  } catch (e) {
+    if (isConflict(e)) return undefined;
+    throw e;
+  }
+}
+
+async function readLease(cluster: Cluster, namespace: string, name: string): Promise<V1Lease | undefined> {
+  try {
+    return await cluster.coordination.readNamespacedLease({ name, namespace });
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Replaces the lease read (its resourceVersion makes this atomic); undefined when another run won. */
+async function takeLease(
+  cluster: Cluster,
+  lease: V1Lease,
+  holder: string,
+  seconds: number,
+): Promise<V1Lease | undefined> {
+  const now = microTime();
+  try {
+    return await cluster.coordination.replaceNamespacedLease({
+      name: lease.metadata!.name!,
+      namespace: lease.metadata!.namespace!,
+      body: withSpec(lease, {
+        holderIdentity: holder,
+        leaseDurationSeconds: seconds,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
+      }),
+    });
+  } catch (e) {
+    if (isConflict(e) || isNotFound(e)) return undefined;
+    throw e;
   }
 }

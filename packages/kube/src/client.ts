@@ -34,6 +34,7 @@ export interface Cluster {
   readonly authorization: k8s.AuthorizationV1Api;
   readonly authentication: k8s.AuthenticationV1Api;
   readonly rbac: k8s.RbacAuthorizationV1Api;
+  readonly coordination: k8s.CoordinationV1Api;
   readonly events: k8s.EventsV1Api;
   /** Any kind by apiVersion and kind (create, read, patch, list, delete). */
   readonly objects: k8s.KubernetesObjectApi;
@@ -144,6 +145,7 @@ export async function connect(kubeconfigPath?: string, context?: string): Promis
     authorization: explained(kc.makeApiClient(lib.AuthorizationV1Api), explain),
     authentication: explained(kc.makeApiClient(lib.AuthenticationV1Api), explain),
     rbac: explained(kc.makeApiClient(lib.RbacAuthorizationV1Api), explain),
+    coordination: explained(kc.makeApiClient(lib.CoordinationV1Api), explain),
     events: explained(kc.makeApiClient(lib.EventsV1Api), explain),
     objects: explained<k8s.KubernetesObjectApi>(objects, explain),
     collectionPath: (apiVersion, kind, namespace) =>
