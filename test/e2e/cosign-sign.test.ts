@@ -80,6 +80,11 @@ async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
   return { ...r, outputs, summary, everything: r.stdout + r.stderr + summary, temp };
 }
 
+/** cosign 3 (the default) stores each signature or attestation as a bundle: an OCI referrer by digest. */
+const bundleRef = (name: string) => new RegExp(`^${name.replace(/[.]/g, '\\.')}@sha256:[a-f0-9]{64}$`);
+const legacyRef = (name: string, digest: string, kind: 'sig' | 'att') =>
+  `${name}:${digest.replace(':', '-')}.${kind}`;
+
 const errorLines = (r: Ran) => r.stderr.split('\n').filter((l) => l.startsWith('error:'));
 const json = <T>(text: string | undefined) => JSON.parse(text ?? 'null') as T;
 
@@ -216,9 +221,9 @@ describe('sign by digest, then verify', () => {
     const signed = json<string[]>(r.outputs['signed-digests']);
     expect(signed).toHaveLength(2);
     expect(signed[0]).toBe(original);
-    expect(json(r.outputs['signature-refs'])).toEqual(
-      signed.map((d) => `${name}:${d.replace(':', '-')}.sig`),
-    );
+    const refs = json<string[]>(r.outputs['signature-refs']);
+    expect(refs).toHaveLength(signed.length);
+    for (const ref of refs) expect(ref).toMatch(bundleRef(name));
     expect(json(r.outputs['attestation-refs'])).toEqual([]);
     expect(r.outputs.verified).toBe('true');
     expect(r.summary).toContain(`| index | \`${original}\` | yes | yes |`);
@@ -291,6 +296,85 @@ describe('sign by digest, then verify', () => {
   });
 });
 
+describe('cosign 3 (default) and cosign 2 verify what the other wrote', () => {
+  const name = `${env.REGISTRY}/e2e/cosign-sign-majors`;
+  const pub = () => join(keyDir, 'cosign.pub');
+
+  test('signed by cosign 2 (.sig tags): a cosign 3 gate verifies it', async () => {
+    const digest = await buildAndPush(busyboxContext(unique()), [`${name}:t-${unique()}`], docker);
+    const signed = await runAction({
+      image: `${name}@${digest}`,
+      key: join(keyDir, 'cosign.key'),
+      password: KEY_PASSWORD,
+      'cosign-version': '2',
+    });
+    succeeded(signed);
+    expect(signed.summary).toContain('2.6.5');
+    expect(json(signed.outputs['signature-refs'])).toEqual([legacyRef(name, digest, 'sig')]);
+    const gate = await runAction({ mode: 'verify', image: `${name}@${digest}`, key: pub() });
+    succeeded(gate);
+    expect(gate.summary).toContain('3.1.3');
+    expect(json(gate.outputs['signed-digests'])).toEqual([digest]);
+  });
+
+  test('signed by cosign 3 (bundles): a cosign 2 gate verifies it', async () => {
+    const digest = await buildAndPush(busyboxContext(unique()), [`${name}:t-${unique()}`], docker);
+    const signed = await runAction({
+      image: `${name}@${digest}`,
+      key: join(keyDir, 'cosign.key'),
+      password: KEY_PASSWORD,
+    });
+    succeeded(signed);
+    expect(json<string[]>(signed.outputs['signature-refs'])[0]).toMatch(bundleRef(name));
+    const gate = await runAction({
+      mode: 'verify',
+      image: `${name}@${digest}`,
+      key: pub(),
+      'cosign-version': '2',
+    });
+    succeeded(gate);
+    expect(json(gate.outputs['signed-digests'])).toEqual([digest]);
+  });
+
+  test('a cosign 2 signature behind a later cosign 3 attestation still passes the gate; the attestation alone is no signature', async () => {
+    const digest = await buildAndPush(busyboxContext(unique()), [`${name}:t-${unique()}`], docker);
+    const ref = `${name}@${digest}`;
+    const predicate = join(tmp('kubeline-cs-pred-'), 'bom.json');
+    writeFileSync(predicate, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', components: [] }));
+    const attest = [
+      stackTool('cosign'),
+      'attest',
+      '--yes',
+      '--key',
+      join(keyDir, 'cosign.key'),
+      '--type',
+      'cyclonedx',
+      '--predicate',
+      predicate,
+      '--use-signing-config=false',
+      '--tlog-upload=false',
+      ref,
+    ];
+    await run(attest, cosignEnv());
+    // Only an attestation bundle so far: cosign 3 itself would call that verified; the gate does not.
+    const unsigned = await runAction({ mode: 'verify', image: ref, key: pub() });
+    expect(failedOneLine(unsigned)).toContain(`verification failed for ${ref}`);
+
+    succeeded(
+      await runAction({
+        image: ref,
+        key: join(keyDir, 'cosign.key'),
+        password: KEY_PASSWORD,
+        'cosign-version': '2',
+      }),
+    );
+    const gate = await runAction({ mode: 'verify', image: ref, key: pub() });
+    succeeded(gate);
+    const refs = json<string[]>(gate.outputs['signature-refs']);
+    expect(refs).toContain(legacyRef(name, digest, 'sig'));
+  });
+});
+
 describe('a multi-platform index', () => {
   test('signs the index and every platform digest; each verifies on its own', async () => {
     const name = `${env.REGISTRY}/e2e/cosign-sign-multi`;
@@ -307,9 +391,9 @@ describe('a multi-platform index', () => {
     const signed = json<string[]>(r.outputs['signed-digests']);
     expect(signed).toHaveLength(3);
     expect(signed[0]).toBe(index);
-    expect(json<string[]>(r.outputs['signature-refs'])).toEqual(
-      signed.map((d) => `${name}:${d.replace(':', '-')}.sig`),
-    );
+    const refs = json<string[]>(r.outputs['signature-refs']);
+    expect(refs).toHaveLength(signed.length);
+    for (const ref of refs) expect(ref).toMatch(bundleRef(name));
     expect(r.summary).toMatch(/\| linux\/amd64 \| `sha256:[a-f0-9]{64}` \| yes \| yes \|/);
     expect(r.summary).toMatch(/\| linux\/arm64 \| `sha256:[a-f0-9]{64}` \| yes \| yes \|/);
 
@@ -359,7 +443,10 @@ describe('attestations', () => {
       'vuln-report': join(work, 'trivy.json'),
     });
     succeeded(r);
-    expect(json(r.outputs['attestation-refs'])).toEqual([`${name}:${digest.replace(':', '-')}.att`]);
+    // one bundle per attestation (cyclonedx and vuln), each a referrer of the image digest
+    const attestationRefs = json<string[]>(r.outputs['attestation-refs']);
+    expect(attestationRefs).toHaveLength(2);
+    for (const ref of attestationRefs) expect(ref).toMatch(bundleRef(name));
     expect(r.stderr).not.toMatch(/^warning:/m); // trivy's report names this image's digest
     expect(r.summary).toContain(`| cyclonedx | ${join(work, 'sbom.cdx.json')} | yes |`);
     expect(r.summary).toContain(`| vuln | ${join(work, 'trivy.json')} | yes |`);
@@ -400,7 +487,7 @@ describe('attestations', () => {
       'require-attestations': 'cyclonedx, vuln',
     });
     succeeded(gate);
-    expect(json(gate.outputs['attestation-refs'])).toEqual([`${name}:${digest.replace(':', '-')}.att`]);
+    expect(json<string[]>(gate.outputs['attestation-refs']).sort()).toEqual([...attestationRefs].sort());
   });
 
   test('the deploy gate fails on an image signed but never scanned, naming the attestation', async () => {
@@ -590,11 +677,11 @@ describe('clean-up', () => {
     expect(readdirSync(tufRoot)).toEqual([]);
   });
 
-  test('control: the recording proxy does catch cosign reaching out (a verify without a trusted root asks TUF)', async () => {
+  test('control: the recording proxy does catch cosign reaching out (cosign 2 verifying without a trusted root asks TUF)', async () => {
     const signedRef = `${env.REGISTRY}/e2e/cosign-sign-control@${await buildAndPush(busyboxContext(unique()), [`${env.REGISTRY}/e2e/cosign-sign-control:t-${unique()}`], docker)}`;
     await run(
       [
-        stackTool('cosign'),
+        stackTool('cosign2'),
         'sign',
         '--yes',
         '--key',
@@ -606,7 +693,7 @@ describe('clean-up', () => {
     );
     await run(
       [
-        stackTool('cosign'),
+        stackTool('cosign2'),
         'verify',
         '--key',
         join(keyDir, 'cosign.pub'),

@@ -64,9 +64,10 @@ beforeAll(async () => {
     docker,
   );
   // --recursive: the index buildx pushed and its platform manifest, which is what a node pulls.
+  // Signed with cosign 2 (.sig tags): the gate's cosign 3 must verify what the other major wrote.
   await run(
     [
-      stackTool('cosign'),
+      stackTool('cosign2'),
       'sign',
       '--yes',
       '--recursive',

@@ -230,6 +230,8 @@ describe('images', () => {
         'sign',
         '--key',
         join(keys, 'cosign.key'),
+        // cosign 3: no signing config (it would come from Sigstore's TUF repository)
+        '--use-signing-config=false',
         '--tlog-upload=false',
         '--yes',
         '--allow-http-registry',

@@ -13,6 +13,7 @@ export const gobinNames = [
   'docker-buildx',
   'trivy',
   'cosign',
+  'cosign3',
 ] as const;
 export type GobinName = (typeof gobinNames)[number];
 

@@ -131,10 +131,11 @@ async function plannedAssets(): Promise<Array<[MirrorAsset, () => Promise<string
     { tool: 'trivy', version: trivy, file: `trivy_${trivy}_Linux-64bit.tar.gz`, binary: 'trivy' },
     () => gobin('trivy'),
   ]);
-  planned.push([
-    { tool: 'cosign', version: version('cosign'), file: 'cosign-linux-amd64' },
-    () => gobin('cosign'),
-  ]);
+  for (const major of ['cosign', 'cosign3'] as const)
+    planned.push([
+      { tool: 'cosign', version: version(major), file: 'cosign-linux-amd64' },
+      () => gobin(major),
+    ]);
   planned.push([
     { tool: 'buildx', version: buildx, file: `buildx-v${buildx}.linux-amd64` },
     () => gobin('docker-buildx'),

@@ -29,7 +29,7 @@ export interface ToolsManifest {
 }
 
 /** Default versions where the mirror holds several; otherwise its only one. */
-const defaults: Record<string, string> = { helm: '3.17.3', kubectl: '1.33.9' };
+const defaults: Record<string, string> = { helm: '3.17.3', kubectl: '1.33.9', cosign: '3.1.3' };
 
 export function manifestOf(built: BuiltAsset[]): ToolsManifest {
   const manifest: ToolsManifest = { tools: {} };

@@ -15,6 +15,7 @@ export const stackTools: Record<string, { tool: string; version: string }> = {
   helm4: { tool: 'helm', version: '4.1.4' },
   trivy: { tool: 'trivy', version: 'default' },
   cosign: { tool: 'cosign', version: 'default' },
+  cosign2: { tool: 'cosign', version: '2.6.5' },
   'docker-buildx': { tool: 'buildx', version: 'default' },
 };
 

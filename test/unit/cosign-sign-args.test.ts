@@ -3,8 +3,8 @@
 import {
   attestArgs,
   publicKeyArgs,
+  payloadNamesDigest,
   signArgs,
-  triangulateArgs,
   verifyArgs,
   verifyAttestationArgs,
 } from '@kubeline/signing';
@@ -14,9 +14,10 @@ import { makeContract } from '@kubeline/image';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const ref = `127.0.0.1:5000/app@${d('a')}`;
-const offline = { tlog: false, registry: {}, trustedRoot: '/w/trusted-root.json' };
+const offline = { major: 2 as const, tlog: false, registry: {}, trustedRoot: '/w/trusted-root.json' };
+const offline3 = { ...offline, major: 3 as const };
 
-describe('cosign argv', () => {
+describe('cosign 2 argv', () => {
   it('signs every digest in one call, key-based and offline: no Rekor upload, no prompt', () => {
     expect(signArgs({ key: '/w/cosign.key' }, [ref, `127.0.0.1:5000/app@${d('b')}`], offline)).toEqual([
       'sign',
@@ -30,13 +31,21 @@ describe('cosign argv', () => {
   });
 
   it('signs keylessly through the named OIDC provider and uploads to the transparency log', () => {
-    const args = signArgs({ oidcProvider: 'github-actions' }, [ref], { tlog: true, registry: {} });
+    const args = signArgs({ oidcProvider: 'github-actions' }, [ref], {
+      major: 2 as const,
+      tlog: true,
+      registry: {},
+    });
     expect(args).toEqual(['sign', '--yes', '--oidc-provider', 'github-actions', '--tlog-upload=true', ref]);
     expect(args.join(' ')).not.toMatch(/--key|--identity-token/);
   });
 
   it('points cosign at the registry CA', () => {
-    const args = signArgs({ key: 'k' }, [ref], { tlog: false, registry: { caFile: '/w/ca.pem' } });
+    const args = signArgs({ key: 'k' }, [ref], {
+      major: 2 as const,
+      tlog: false,
+      registry: { caFile: '/w/ca.pem' },
+    });
     expect(args).toEqual(expect.arrayContaining(['--registry-cacert', '/w/ca.pem']));
     expect(args[args.length - 1]).toBe(ref);
   });
@@ -56,9 +65,9 @@ describe('cosign argv', () => {
   });
 
   it('verifies with the transparency log by default (no insecure flag)', () => {
-    expect(verifyArgs({ key: 'k' }, ref, { tlog: true, registry: {} }).join(' ')).not.toMatch(
-      /insecure|trusted-root/,
-    );
+    expect(
+      verifyArgs({ key: 'k' }, ref, { major: 2 as const, tlog: true, registry: {} }).join(' '),
+    ).not.toMatch(/insecure|trusted-root/);
   });
 
   it('verifies a keyless signature by identity and issuer, exact or by regexp', () => {
@@ -66,7 +75,7 @@ describe('cosign argv', () => {
       identity: 'https://github.com/o/r/.github/workflows/r.yml@refs/heads/main',
       issuer: 'https://token.actions.githubusercontent.com',
     };
-    expect(verifyArgs({ identity: exact }, ref, { tlog: true, registry: {} })).toEqual([
+    expect(verifyArgs({ identity: exact }, ref, { major: 2 as const, tlog: true, registry: {} })).toEqual([
       'verify',
       '--certificate-identity',
       exact.identity,
@@ -77,7 +86,7 @@ describe('cosign argv', () => {
       ref,
     ]);
     const loose = { identityRegexp: '^https://github.com/o/', issuerRegexp: 'githubusercontent' };
-    expect(verifyArgs({ identity: loose }, ref, { tlog: true, registry: {} })).toEqual(
+    expect(verifyArgs({ identity: loose }, ref, { major: 2 as const, tlog: true, registry: {} })).toEqual(
       expect.arrayContaining([
         '--certificate-identity-regexp',
         '^https://github.com/o/',
@@ -116,15 +125,7 @@ describe('cosign argv', () => {
     ]);
   });
 
-  it('triangulates and derives the public key', () => {
-    expect(triangulateArgs(ref, 'attestation', { caFile: 'ca' })).toEqual([
-      'triangulate',
-      '--type',
-      'attestation',
-      '--registry-cacert',
-      'ca',
-      ref,
-    ]);
+  it('derives the public key', () => {
     expect(publicKeyArgs('/w/cosign.key', '/w/cosign.pub')).toEqual([
       'public-key',
       '--key',
@@ -132,6 +133,52 @@ describe('cosign argv', () => {
       '--outfile',
       '/w/cosign.pub',
     ]);
+  });
+});
+
+describe('cosign 3 argv', () => {
+  it('signs offline without the default signing config (it would be fetched from TUF)', () => {
+    expect(signArgs({ key: '/w/cosign.key' }, [ref], offline3)).toEqual([
+      'sign',
+      '--yes',
+      '--key',
+      '/w/cosign.key',
+      '--use-signing-config=false',
+      '--tlog-upload=false',
+      ref,
+    ]);
+  });
+
+  it('signs keylessly with the public-good signing config, no deprecated flags', () => {
+    expect(signArgs({ oidcProvider: 'github-actions' }, [ref], { ...offline3, tlog: true })).toEqual([
+      'sign',
+      '--yes',
+      '--oidc-provider',
+      'github-actions',
+      ref,
+    ]);
+  });
+
+  it('attests without --replace (ignored by the bundle format); verifies as cosign 2 does', () => {
+    const args = attestArgs({ key: 'k' }, ref, 'vuln', '/w/p.json', offline3);
+    expect(args).not.toContain('--replace');
+    expect(args).toEqual(expect.arrayContaining(['--use-signing-config=false', '--tlog-upload=false']));
+    expect(verifyArgs({ key: 'p' }, ref, offline3)).toEqual(verifyArgs({ key: 'p' }, ref, offline));
+  });
+});
+
+describe('what a verified payload must say', () => {
+  const digest = d('a');
+  const payload = (type: string, dg = digest) =>
+    JSON.stringify([{ critical: { type, image: { 'docker-manifest-digest': dg } } }]);
+  it('a signature of this digest, in either major’s words', () => {
+    expect(payloadNamesDigest(payload('cosign container image signature'), digest)).toBe(true);
+    expect(payloadNamesDigest(payload('https://sigstore.dev/cosign/sign/v1'), digest)).toBe(true);
+  });
+  it('not an attestation (cosign 3 verify accepts any bundle), nor another digest', () => {
+    expect(payloadNamesDigest(payload('https://cyclonedx.org/bom'), digest)).toBe(false);
+    expect(payloadNamesDigest(payload('https://sigstore.dev/cosign/sign/v1', d('b')), digest)).toBe(false);
+    expect(payloadNamesDigest('not json', digest)).toBe(false);
   });
 });
 
@@ -190,6 +237,13 @@ describe('explainCosignFailure', () => {
     ],
   ])('%s', (stderr, meaning) => {
     expect(explainCosignFailure(stderr)).toBe(meaning);
+  });
+
+  it('a cosign 3 signature check failing on bundles says signature, not attestation', () => {
+    const stderr =
+      'Error: no matching attestations: invalid signature when validating ASN.1 encoded signature';
+    expect(explainCosignFailure(stderr, 'signature')).toBe('no signature matches the key or identity');
+    expect(explainCosignFailure(stderr, 'attestation')).toBe('no attestation matches the key or identity');
   });
 
   it('leaves an unknown failure to cosign’s own words', () => {

@@ -107,7 +107,11 @@ describe('keyless: the OIDC token is checked first', () => {
     });
     if (plan.mode !== 'sign' || plan.signer.kind !== 'keyless') throw new Error('unreachable');
     expect(
-      signArgs({ oidcProvider: plan.signer.oidcProvider }, [IMAGE], { tlog: plan.tlog, registry: {} }),
+      signArgs({ oidcProvider: plan.signer.oidcProvider }, [IMAGE], {
+        major: 2,
+        tlog: plan.tlog,
+        registry: {},
+      }),
     ).toEqual(['sign', '--yes', '--oidc-provider', 'github-actions', '--tlog-upload=true', IMAGE]);
   });
 });

@@ -88,7 +88,7 @@ export const action = {
       "default": ""
     },
     "cosign-version": {
-      "description": "cosign version: `default` (the pinned default), an exact pinned version, or a major/minor prefix.",
+      "description": "cosign version: `default` (the pinned default, cosign 3), an exact pinned version, or a major/minor prefix (`2` for cosign 2).",
       "required": false,
       "default": "default"
     }
@@ -98,10 +98,10 @@ export const action = {
       "description": "JSON list of the digests signed (sign) or whose signatures verified (verify), the image digest first."
     },
     "signature-refs": {
-      "description": "JSON list of the signature references (`name:sha256-<hex>.sig`), one per digest, in the same order."
+      "description": "JSON list of where the signatures are stored, read from the registry: cosign 3 bundles (`name@sha256:…`, OCI referrers of the digest) and cosign 2 tags (`name:sha256-<hex>.sig`)."
     },
     "attestation-refs": {
-      "description": "JSON list of the attestation references (`name:sha256-<hex>.att`) attached or verified."
+      "description": "JSON list of where the image's attestations are stored: cosign 3 bundles (`name@sha256:…`) and cosign 2 tags (`name:sha256-<hex>.att`)."
     },
     "verified": {
       "description": "`true` when every digest (and required attestation) verified, else `false`."

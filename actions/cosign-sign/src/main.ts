@@ -1,5 +1,11 @@
 import { UserError, readInputs, run, type ActionContext } from '@kubeline/runtime';
-import { parseReference, resolveImage, type ImageContract, type ImageInput } from '@kubeline/image';
+import {
+  RegistryClient,
+  parseReference,
+  resolveImage,
+  type ImageContract,
+  type ImageInput,
+} from '@kubeline/image';
 import { ensureTool } from '@kubeline/tools';
 import { action, type OutputName } from './action.generated.js';
 import { readAttestations, type Attestation } from './attestations.js';
@@ -11,11 +17,12 @@ import {
   resolveVerifier,
   signArgs,
   signTargets,
-  triangulate,
+  locateArtifacts,
   verifyAttestations,
   verifyTargets,
   writeOfflineTrustedRoot,
   type CommonOptions,
+  type Located,
   type ResolvedVerifier,
   type Target,
 } from '@kubeline/signing';
@@ -62,14 +69,17 @@ async function main(ctx: Ctx): Promise<void> {
     { COSIGN_PASSWORD: inputs.password, ...access.env },
     [inputs.password, inputs['registry-password']],
   );
-  const options: CommonOptions = { tlog: plan.tlog, registry: access.cosign };
+  const options: CommonOptions = { major: cosign.major, tlog: plan.tlog, registry: access.cosign };
+  const image = parseReference(contract.ref);
+  const client = new RegistryClient(image.registry, access.client);
+  const locate = (digest: string) => locateArtifacts(client, contract.name, image.repository, digest);
 
   const verifier =
     plan.mode === 'sign'
       ? await signAndAttest(ctx, cosign, plan, contract, targets, attestations, options, workDir)
       : resolveVerifier(plan.verifier, workDir);
   if (verifier.keyBased && !plan.tlog) options.trustedRoot = writeOfflineTrustedRoot(workDir);
-  await verifyAndReport(ctx, cosign, plan, contract, targets, attestations, verifier, options);
+  await verifyAndReport(ctx, cosign, plan, contract, targets, attestations, verifier, options, locate);
 }
 
 async function signAndAttest(
@@ -104,6 +114,7 @@ async function verifyAndReport(
   attestations: Attestation[],
   verifier: ResolvedVerifier,
   options: CommonOptions,
+  locate: (digest: string) => Promise<Located[]>,
 ): Promise<void> {
   const types = plan.mode === 'sign' ? attestations.map((a) => a.type) : plan.require;
   const digests = await verifyTargets(cosign, verifier.cosign, targets, options, ctx.log);
@@ -112,13 +123,14 @@ async function verifyAndReport(
 
   // In sign mode every target was signed; in verify mode only what verified counts as signed.
   const signed = plan.mode === 'sign' ? targets : digests.filter((d) => d.verified);
-  const signatureRefs: string[] = [];
-  for (const t of signed) signatureRefs.push(await triangulate(cosign, t.ref, 'signature', options));
-  // Every attestation rides on the image digest, in one `.att` per digest.
+  // Every attestation rides on the image digest.
   const hasAttestations = plan.mode === 'sign' ? attestations.length > 0 : attested.some((a) => a.verified);
-  const attestationRefs = hasAttestations
-    ? [await triangulate(cosign, contract.ref, 'attestation', options)]
-    : [];
+  const [perDigest, onImage] = await Promise.all([
+    Promise.all(signed.map((t) => locate(t.digest))),
+    hasAttestations ? locate(contract.digest) : Promise.resolve([]),
+  ]);
+  const signatureRefs = perDigest.flatMap((l) => l.filter((x) => x.kind === 'signature').map((x) => x.ref));
+  const attestationRefs = onImage.filter((x) => x.kind === 'attestation').map((x) => x.ref);
 
   ctx.output(
     'signed-digests',

@@ -35,6 +35,16 @@ export interface ManifestInfo {
   platforms: Array<{ platform: string; digest: string }>;
 }
 
+/** An OCI descriptor as a referrers list or an index carries it. */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+
 interface Response {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -95,6 +105,44 @@ export class RegistryClient {
           }))
       : [];
     return { digest, mediaType, platforms };
+  }
+
+  /**
+   * The manifests whose subject is `digest` (signatures, attestations, SBOMs): the OCI 1.1 referrers
+   * API, else the `sha256-<hex>` tag index that clients maintain on registries without it.
+   */
+  async referrers(repository: string, digest: string): Promise<Descriptor[]> {
+    const api = await this.request(`/v2/${repository}/referrers/${digest}`, 'GET', repository, {
+      accept: INDEX,
+    });
+    if (api.status === 200) return this.descriptors(api);
+    if (api.status !== 404 && api.status !== 400)
+      throw this.failure(api, `the referrers of ${repository}@${digest}`);
+    const tag = digest.replace(':', '-');
+    const fallback = await this.request(`/v2/${repository}/manifests/${tag}`, 'GET', repository, {
+      accept: INDEX,
+    });
+    if (fallback.status === 404) return [];
+    if (fallback.status !== 200) throw this.failure(fallback, `${repository}:${tag}`);
+    return this.descriptors(fallback);
+  }
+
+  /** One manifest as JSON (its annotations, artifactType, layers); undefined when there is none. */
+  async manifestDocument(
+    repository: string,
+    reference: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const res = await this.request(`/v2/${repository}/manifests/${reference}`, 'GET', repository, {
+      accept: [...MANIFEST_TYPES].join(', '),
+    });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.failure(res, `${repository}:${reference}`);
+    return JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
+  }
+
+  private descriptors(res: Response): Descriptor[] {
+    const doc = JSON.parse(res.body.toString('utf8')) as { manifests?: Descriptor[] };
+    return doc.manifests ?? [];
   }
 
   private failure(res: Response, what: string): KubelineError {

@@ -1,6 +1,14 @@
 // The argv of every cosign command the action runs, as pure functions: what is signed, with which
 // key or identity, and which network services are (not) contacted is decided here and unit-tested.
+// cosign 3 writes Sigstore bundles as OCI referrers and takes its service URLs from a signing config
+// fetched from Sigstore's TUF repository by default; cosign 2 writes `.sig`/`.att` tags.
 import type { CertificateIdentity } from './keyless.js';
+
+export type CosignMajor = 2 | 3;
+
+export function cosignMajor(version: string): CosignMajor {
+  return Number(version.replace(/^v/, '').split('.')[0]) >= 3 ? 3 : 2;
+}
 
 export interface RegistryFlags {
   /** PEM file of the CA that signed the registry's TLS certificate. */
@@ -13,6 +21,7 @@ export type CosignSigner = { key: string } | { oidcProvider: string };
 export type CosignVerifier = { key: string } | { identity: CertificateIdentity };
 
 export interface CommonOptions {
+  major: CosignMajor;
   tlog: boolean;
   registry: RegistryFlags;
   /**
@@ -39,19 +48,25 @@ function verifierArgs(v: CosignVerifier): string[] {
   ];
 }
 
-/** `--yes`: cosign would otherwise ask on a terminal before uploading to the transparency log. */
-export function signArgs(signer: CosignSigner, refs: string[], o: CommonOptions): string[] {
-  return [
-    'sign',
-    '--yes',
-    ...signerArgs(signer),
-    `--tlog-upload=${o.tlog}`,
-    ...registryArgs(o.registry),
-    ...refs,
-  ];
+/**
+ * Without the transparency log: cosign 3 refuses `--tlog-upload=false` beside its default signing
+ * config, and that config is fetched from Sigstore's TUF repository; off it goes, so nothing but the
+ * registry is contacted. With the log, each major uses its public-good defaults.
+ */
+function tlogSignArgs(o: CommonOptions): string[] {
+  if (o.major === 3) return o.tlog ? [] : ['--use-signing-config=false', '--tlog-upload=false'];
+  return [`--tlog-upload=${o.tlog}`];
 }
 
-/** `--replace`: a re-run replaces the attestation of the same type instead of piling up copies. */
+/** `--yes`: cosign would otherwise ask on a terminal before uploading to the transparency log. */
+export function signArgs(signer: CosignSigner, refs: string[], o: CommonOptions): string[] {
+  return ['sign', '--yes', ...signerArgs(signer), ...tlogSignArgs(o), ...registryArgs(o.registry), ...refs];
+}
+
+/**
+ * cosign 2 `--replace`: a re-run replaces the attestation of the same type instead of piling up
+ * copies. cosign 3 adds a bundle per run (`--replace` is ignored there, and deprecated).
+ */
 export function attestArgs(
   signer: CosignSigner,
   ref: string,
@@ -67,8 +82,8 @@ export function attestArgs(
     type,
     '--predicate',
     predicate,
-    '--replace',
-    `--tlog-upload=${o.tlog}`,
+    ...(o.major === 2 ? ['--replace'] : []),
+    ...tlogSignArgs(o),
     ...registryArgs(o.registry),
     ref,
   ];
@@ -80,11 +95,21 @@ function tlogVerifyArgs(o: CommonOptions): string[] {
   return ['--insecure-ignore-tlog=true', ...(o.trustedRoot ? ['--trusted-root', o.trustedRoot] : [])];
 }
 
-export function verifyArgs(verifier: CosignVerifier, ref: string, o: CommonOptions): string[] {
+/**
+ * `legacyFormat` (cosign 3): only cosign 2's `.sig` signatures. cosign 3 looks at bundles alone once
+ * an image has any — an attestation bundle would hide a cosign 2 signature of the same digest.
+ */
+export function verifyArgs(
+  verifier: CosignVerifier,
+  ref: string,
+  o: CommonOptions,
+  legacyFormat = false,
+): string[] {
   return [
     'verify',
     ...verifierArgs(verifier),
     ...tlogVerifyArgs(o),
+    ...(legacyFormat && o.major === 3 ? ['--new-bundle-format=false'] : []),
     '--output',
     'json',
     ...registryArgs(o.registry),
@@ -109,14 +134,6 @@ export function verifyAttestationArgs(
     ...registryArgs(o.registry),
     ref,
   ];
-}
-
-export function triangulateArgs(
-  ref: string,
-  type: 'signature' | 'attestation',
-  registry: RegistryFlags,
-): string[] {
-  return ['triangulate', '--type', type, ...registryArgs(registry), ref];
 }
 
 /** Derives the public key of a private key: proves the password before anything is pushed. */

@@ -1,16 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ToolError, UserError, exec, type ExecResult } from '@kubeline/runtime';
+import { cosignMajor, type CosignMajor } from './cosign-args.js';
 
 // cosign's default per-command timeout is 3 minutes; ours only catches a hung process.
 const TIMEOUT_MS = 10 * 60_000;
 
-/** What a failed cosign command means for the user, from its stderr; undefined when unknown. */
-export function explainCosignFailure(stderr: string): string | undefined {
+/**
+ * What a failed cosign command means for the user, from its stderr; undefined when unknown.
+ * `checking`: what a verify was about — cosign 3 says "no matching attestations" for a signature
+ * too, since its signatures are bundles.
+ */
+export function explainCosignFailure(
+  stderr: string,
+  checking: 'signature' | 'attestation' = 'attestation',
+): string | undefined {
   if (/decrypt: encrypted: decryption failed|incorrect passphrase|invalid password/i.test(stderr))
     return 'the private key could not be decrypted: wrong `password`';
   if (/no signatures found/i.test(stderr)) return 'no signature found';
   if (/no matching signatures/i.test(stderr)) return 'no signature matches the key or identity';
+  if (checking === 'signature' && /no matching attestations/i.test(stderr))
+    return 'no signature matches the key or identity';
   const missingType = /none of the attestations matched the predicate type: (\S+)/i.exec(stderr);
   if (missingType) return `no ${missingType[1]!.replace(/,$/, '')} attestation found`;
   if (/no matching attestations|no attestations found/i.test(stderr))
@@ -25,12 +35,15 @@ export function explainCosignFailure(stderr: string): string | undefined {
 
 /** cosign at a verified path, with the environment (password, docker config) every command shares. */
 export class Cosign {
+  readonly major: CosignMajor;
   constructor(
     readonly path: string,
     readonly version: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly secrets: string[],
-  ) {}
+  ) {
+    this.major = cosignMajor(version);
+  }
 
   run(args: string[], opts: { silent?: boolean } = {}): Promise<ExecResult> {
     return exec(this.path, args, {
@@ -53,13 +66,16 @@ export class Cosign {
   }
 
   /** Runs a check whose failure is an answer, not an error: returns the explained reason. */
-  async check(args: string[]): Promise<{ ok: true; stdout: string } | { ok: false; reason: string }> {
+  async check(
+    args: string[],
+    checking: 'signature' | 'attestation',
+  ): Promise<{ ok: true; stdout: string } | { ok: false; reason: string }> {
     try {
       const { stdout } = await this.run(args, { silent: true });
       return { ok: true, stdout };
     } catch (e) {
       if (!(e instanceof ToolError) || e.code === null) throw e;
-      return { ok: false, reason: explainCosignFailure(e.stderr) ?? lastLine(e.stderr) };
+      return { ok: false, reason: explainCosignFailure(e.stderr, checking) ?? lastLine(e.stderr) };
     }
   }
 }

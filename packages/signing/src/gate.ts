@@ -30,7 +30,7 @@ export async function requireSignature(
   const tool = await ensureTool('cosign', 'default', 'cosign');
   const cosign = new Cosign(tool.path, tool.version, {}, []);
   const resolved = resolveVerifier(verifier, o.workDir);
-  const options: CommonOptions = { tlog: o.tlog, registry: {} };
+  const options: CommonOptions = { major: cosign.major, tlog: o.tlog, registry: {} };
   if (resolved.keyBased && !o.tlog) options.trustedRoot = writeOfflineTrustedRoot(o.workDir);
   const results = await verifyTargets(cosign, resolved.cosign, signTargets(contract, true), options, o.log);
   const failed = results.find((r) => !r.verified);

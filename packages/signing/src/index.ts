@@ -6,8 +6,9 @@ export {
   attestArgs,
   verifyArgs,
   verifyAttestationArgs,
-  triangulateArgs,
   publicKeyArgs,
+  cosignMajor,
+  type CosignMajor,
   type RegistryFlags,
   type CosignSigner,
   type CosignVerifier,
@@ -20,10 +21,17 @@ export { prepareSigner, resolveVerifier, type ResolvedVerifier } from './verifie
 export {
   verifyTargets,
   verifyAttestations,
-  triangulate,
+  payloadNamesDigest,
   type DigestResult,
   type AttestationResult,
 } from './verify.js';
 export { signTargets, type Target } from './targets.js';
 export { registryAccess, type RegistryAccess } from './registry-access.js';
 export { requireSignature, type GateOptions } from './gate.js';
+export {
+  locateArtifacts,
+  BUNDLE_ARTIFACT_TYPE,
+  SIGNATURE_PREDICATE,
+  type ArtifactKind,
+  type Located,
+} from './locations.js';

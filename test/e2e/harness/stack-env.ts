@@ -49,7 +49,7 @@ export function loadStackEnv(): StackEnv {
 
 /** A tool the stack installed ($STACK_BIN/<name>). */
 export function stackTool(
-  name: 'kubectl' | 'helm3' | 'helm4' | 'trivy' | 'cosign' | 'docker-buildx',
+  name: 'kubectl' | 'helm3' | 'helm4' | 'trivy' | 'cosign' | 'cosign2' | 'docker-buildx',
 ): string {
   return join(loadStackEnv().STACK_BIN, name);
 }

@@ -27,7 +27,7 @@ ALL_TOOLS=(
   etcd
   buildkitd buildctl
   docker-buildx
-  cosign
+  cosign cosign3
   trivy
   actionlint
 )
@@ -79,8 +79,10 @@ tool_spec() {
       ver=$(ver_of BUILDX) module=github.com/docker/buildx pkg=github.com/docker/buildx/cmd/buildx
       ldflags="-X github.com/docker/buildx/version.Version=$ver -X github.com/docker/buildx/version.Package=github.com/docker/buildx"
       ;;
-    cosign)
-      ver=$(ver_of COSIGN) pkg=github.com/sigstore/cosign/${ver%%.*}/cmd/cosign
+    cosign | cosign3)
+      # cosign: the 2.x line; cosign3: the 3.x line (new bundle format), both for cross-major tests
+      if [[ $name == cosign3 ]]; then ver=$(ver_of COSIGN3); else ver=$(ver_of COSIGN); fi
+      pkg=github.com/sigstore/cosign/${ver%%.*}/cmd/cosign
       module=${pkg%/cmd/cosign}
       [[ $ver == v1.* ]] && module=github.com/sigstore/cosign pkg=github.com/sigstore/cosign/cmd/cosign
       ldflags="-X sigs.k8s.io/release-utils/version.gitVersion=$ver"
