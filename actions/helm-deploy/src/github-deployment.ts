@@ -1,7 +1,7 @@
 // A GitHub Deployment for the environment, with statuses as the deploy goes: in progress, then
 // success or failure, linking the environment URL and this run's log. @actions/github (and the HTTP
 // stack under it) is loaded only when a token is given.
-import { UserError, type Logger } from '@kubeline/runtime';
+import { UserError, mask, type Logger } from '@kubeline/runtime';
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
 
@@ -75,7 +75,8 @@ export class GitHubDeployment {
         deployment_id: this.id,
         state,
         ...(this.target.environment ? { environment: this.target.environment } : {}),
-        description: description.slice(0, 140),
+        // Error text can quote a value or a tool's output: masked before it leaves for GitHub.
+        description: mask(description).slice(0, 140),
         ...(this.target.environmentUrl ? { environment_url: this.target.environmentUrl } : {}),
         ...(this.target.logUrl ? { log_url: this.target.logUrl } : {}),
         auto_inactive: state === 'success',

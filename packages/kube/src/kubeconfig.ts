@@ -165,14 +165,39 @@ function writePrivate(config: KubeconfigDoc, env: NodeJS.ProcessEnv): string {
 function readFile(file: string, origin: string): KubeconfigDoc {
   let text: string;
   try {
+    // A FIFO or a device would block the read forever: only regular files are read.
+    if (!fs.statSync(file).isFile()) throw new UserError(`${origin}: ${file} is not a regular file`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(
       `${origin}: cannot read ${file}${code === 'ENOENT' ? ': no such file' : `: ${code}`}`,
     );
   }
   return parseKubeconfig(text, `${origin} (${file})`);
+}
+
+/** Kubeconfig content pasted base64-encoded (as many CI secrets hold it); undefined otherwise. */
+function decodeBase64Kubeconfig(value: string): string | undefined {
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length < 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  const text = Buffer.from(compact, 'base64').toString('utf8');
+  return isKubeconfigContent(text) ? text : undefined;
+}
+
+/**
+ * A value that cannot be a file path — multi-line, huge, or an opaque token-like string naming no
+ * file (a pasted secret of some other shape) — is masked and never echoed back.
+ */
+function checkPathShape(value: string, resolved: string): void {
+  const opaque = /^[A-Za-z0-9+/=_-]{32,}$/.test(value) && !value.includes('.') && !fs.existsSync(resolved);
+  if (/[\n\r\0]/.test(value) || value.length > 4096 || opaque) {
+    addSecret(value);
+    throw new UserError(
+      'input "kubeconfig": not kubeconfig YAML, base64-encoded kubeconfig, or the path of a file (value not shown)',
+    );
+  }
 }
 
 /** Where kubectl would look when no kubeconfig is given. */
@@ -204,12 +229,18 @@ export function prepareKubeconfig(req: KubeconfigRequest = {}): PreparedKubeconf
   let config: KubeconfigDoc;
   let file: string | undefined;
   let source: PreparedKubeconfig['source'];
-  if (given && isKubeconfigContent(given)) {
-    config = parseKubeconfig(given, 'input "kubeconfig"');
+  const decoded = given && !isKubeconfigContent(given) ? decodeBase64Kubeconfig(given) : undefined;
+  if (decoded) addSecret(given!.trim());
+  if (given && (decoded || isKubeconfigContent(given))) {
+    config = parseKubeconfig(
+      decoded ?? given,
+      decoded ? 'input "kubeconfig" (base64)' : 'input "kubeconfig"',
+    );
     resolveFileReferences(config, process.cwd());
     source = 'content';
   } else if (given) {
     file = path.resolve(expandHome(given.trim(), env));
+    checkPathShape(given.trim(), file);
     config = readFile(file, 'input "kubeconfig"');
     source = 'file';
   } else {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,6 +176,40 @@ describe('prepareKubeconfig with a path or nothing', () => {
   it('names the input when the path does not exist', () => {
     expect(() => prepareKubeconfig({ kubeconfig: path.join(temp, 'nope.yaml'), env })).toThrow(
       `input "kubeconfig": cannot read ${path.join(temp, 'nope.yaml')}: no such file`,
+    );
+  });
+
+  it('takes base64-encoded content (as CI secrets often hold it) as content, and masks the blob', () => {
+    const blob = Buffer.from(kubeconfig).toString('base64');
+    const k = prepareKubeconfig({ kubeconfig: blob, context: 'staging', env });
+    expect(k).toMatchObject({ source: 'content', context: 'staging' });
+    expect(mask(`x ${blob} y`)).toBe('x *** y');
+    expect(mask(TOKEN)).toBe('***');
+    k.cleanup();
+  });
+
+  it('never echoes a value that is no path: a token-like string, a multi-line text, a NUL', () => {
+    const planted = 'c2VjcmV0LXRva2VuLXRoYXQtaXMtbm90LWEta3ViZWNvbmZpZw';
+    for (const value of [planted, `line one\n${planted}`, `a\0${planted}`]) {
+      let message = '';
+      try {
+        prepareKubeconfig({ kubeconfig: value, env });
+      } catch (e) {
+        expect(e).toBeInstanceOf(UserError);
+        message = (e as Error).message;
+      }
+      expect(message).toBe(
+        'input "kubeconfig": not kubeconfig YAML, base64-encoded kubeconfig, or the path of a file (value not shown)',
+      );
+    }
+    expect(mask(planted)).toBe('***');
+  });
+
+  it('refuses a FIFO (or any non-regular file) instead of blocking on it', () => {
+    const fifo = path.join(temp, 'kubeconfig.fifo');
+    spawnSync('mkfifo', [fifo]);
+    expect(() => prepareKubeconfig({ kubeconfig: fifo, env })).toThrow(
+      `input "kubeconfig": ${fifo} is not a regular file`,
     );
   });
 

@@ -14,9 +14,14 @@ export function detectPlatform(env: NodeJS.ProcessEnv = process.env): PlatformNa
   return 'cli';
 }
 
-/** A temp dir private to this job: RUNNER_TEMP on GitHub, else one under the OS temp dir. */
+/**
+ * A temp dir private to this job: RUNNER_TEMP on GitHub; else one per GitLab job (parallel jobs on
+ * one shell runner share /tmp, and a post step must only ever see its own job's files), or per user.
+ */
 export function runnerTemp(env: NodeJS.ProcessEnv = process.env): string {
-  return env.RUNNER_TEMP || path.join(os.tmpdir(), 'kubeline');
+  if (env.RUNNER_TEMP) return env.RUNNER_TEMP;
+  const owner = env.CI_JOB_ID ? `job-${env.CI_JOB_ID}` : `uid-${process.getuid?.() ?? 0}`;
+  return path.join(os.tmpdir(), `kubeline-${owner}`);
 }
 
 /** The tool cache: RUNNER_TOOL_CACHE on GitHub, else a per-user cache that survives between runs. */
