@@ -203,6 +203,43 @@ describe.each(MAJORS)('Helm %i', (major) => {
     expect((await history(major, 'from-oci', ns.name))[0]?.status).toBe('deployed');
   });
 
+  test('a private chart repository: the password reaches helm on stdin, never on any argv', async () => {
+    const repoDir = tmp('kubeline-hd-private-repo-');
+    await helmCli(major, ['package', WEB_CHART, '--destination', repoDir]);
+    const password = `planted-chart-pw-${unique()}`;
+    const server = await serveDir(repoDir, { username: 'charts', password });
+    const seenOnArgv: string[] = [];
+    // Every process's command line, read from /proc while the deploy runs.
+    const watching = setInterval(() => {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (argv.includes(password)) seenOnArgv.push(argv.replace(/\0/g, ' '));
+        } catch {
+          // gone already
+        }
+      }
+    }, 10);
+    try {
+      await helmCli(major, ['repo', 'index', repoDir, '--url', server.url]);
+      const r = await deploy(major, {
+        release: 'private-repo',
+        chart: 'web',
+        repo: server.url,
+        'chart-username': 'charts',
+        'chart-password': password,
+        namespace: ns.name,
+      });
+      succeeded(r);
+      expect(server.requests).toContain('/web-0.1.0.tgz');
+      expect(r.stdout + r.stderr + r.summary).not.toContain(password);
+    } finally {
+      clearInterval(watching);
+      await server.close();
+    }
+    expect(seenOnArgv).toEqual([]);
+  });
+
   test('dry-run renders against the cluster and lists what would change; nothing is applied', async () => {
     succeeded(await deploy(major, { release: 'dry', chart: WEB_CHART, namespace: ns.name }));
     const r = await deploy(major, {

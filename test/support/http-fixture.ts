@@ -12,13 +12,26 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** A static file server on 127.0.0.1 with injectable failures: the mirror a runner would talk to. */
-export async function serveDir(dir: string): Promise<Served> {
+/**
+ * A static file server on 127.0.0.1 with injectable failures: the mirror a runner would talk to.
+ * With `basicAuth`, every request without those credentials gets 401 (a private chart repository).
+ */
+export async function serveDir(
+  dir: string,
+  basicAuth?: { username: string; password: string },
+): Promise<Served> {
+  const expected = basicAuth
+    ? `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`
+    : undefined;
   const requests: string[] = [];
   const failures = new Map<string, { status: number; times: number }>();
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(pathname);
+    if (expected && req.headers.authorization !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="charts"' }).end('unauthorized');
+      return;
+    }
     const f = failures.get(pathname);
     if (f && f.times > 0) {
       f.times--;

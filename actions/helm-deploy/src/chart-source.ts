@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, UserError } from '@kubeline/runtime';
 import { writeRegistryLogin } from '@kubeline/image';
-import { chartArgs, type ChartArgs, type Helm } from '@kubeline/helm';
+import { chartArgs, repoAddArgs, type ChartArgs, type Helm } from '@kubeline/helm';
 
 export type ChartSource =
   | { kind: 'local'; path: string }
@@ -68,6 +68,9 @@ export interface FetchOptions {
   workDir: string;
 }
 
+/** The name a logged-in chart repository gets in the run's private repositories file. */
+const REPO_ALIAS = 'kubeline-chart-repo';
+
 /** The registry host of an `oci://` reference, for its login. */
 function ociHost(ref: string): string {
   return ref.slice('oci://'.length).split('/')[0]!;
@@ -90,9 +93,22 @@ export async function fetchChart(helm: Helm, source: ChartSource, o: FetchOption
         ).dockerConfig,
         'config.json',
       );
+  } else if (source.kind === 'repo' && o.username) {
+    // The password goes to helm on stdin, never on its argv (visible to every process on the runner).
+    Object.assign(args, {
+      chart: `${REPO_ALIAS}/${source.name}`,
+      repositoryConfig: path.join(o.workDir, 'repositories.yaml'),
+      repositoryCache: path.join(o.workDir, 'repository-cache'),
+    });
+    await helm.runOrExplain(
+      `cannot log in to chart repository ${source.repo}`,
+      repoAddArgs(REPO_ALIAS, source.repo, o.username, args),
+      { silent: true, input: o.password },
+    );
   } else {
     args.chart = source.kind === 'url' ? source.url : source.name;
     if (source.kind === 'repo') args.repo = source.repo;
+    // helm pull of a chart URL reads credentials from its flags only.
     if (o.username) Object.assign(args, { username: o.username, password: o.password });
   }
   const dest = fs.mkdtempSync(path.join(o.workDir, 'chart-'));

@@ -39,6 +39,9 @@ export interface ChartArgs {
   repo?: string;
   username?: string;
   password?: string;
+  /** A private repositories file (and its cache) holding a repository login `helm repo add` wrote. */
+  repositoryConfig?: string;
+  repositoryCache?: string;
   plainHttp?: boolean;
   /** A private registry config holding an OCI login. */
   registryConfig?: string;
@@ -52,6 +55,25 @@ export function chartArgs(c: ChartArgs): string[] {
     ...(c.password ? ['--password', c.password] : []),
     ...(c.plainHttp ? ['--plain-http'] : []),
     ...(c.registryConfig ? ['--registry-config', c.registryConfig] : []),
+    ...(c.repositoryConfig ? ['--repository-config', c.repositoryConfig] : []),
+    ...(c.repositoryCache ? ['--repository-cache', c.repositoryCache] : []),
+  ];
+}
+
+/** Logs in to a chart repository with the password on stdin, into a private repositories file. */
+export function repoAddArgs(name: string, url: string, username: string, c: ChartArgs): string[] {
+  return [
+    'repo',
+    'add',
+    name,
+    url,
+    '--username',
+    username,
+    '--password-stdin',
+    '--repository-config',
+    c.repositoryConfig!,
+    '--repository-cache',
+    c.repositoryCache!,
   ];
 }
 
@@ -157,6 +179,19 @@ export function helmErrorLine(stderr: string): string {
 }
 
 /** The helm binary kubeline installed, run with argv only and its errors turned into one line. */
+/** Commands that do not wait for the cluster (history, pull, lint, get) end well within this. */
+export const HELM_COMMAND_TIMEOUT_MS = 5 * 60_000;
+
+interface RunOptions {
+  silent?: boolean;
+  env?: NodeJS.ProcessEnv;
+  allowFailure?: boolean;
+  /** Default HELM_COMMAND_TIMEOUT_MS: a hung helm is a failed step naming the bound, never a hang. */
+  timeoutMs?: number;
+  /** Written to helm's stdin (a `--password-stdin`). */
+  input?: string;
+}
+
 export class Helm {
   readonly major: HelmMajor;
   constructor(
@@ -168,21 +203,19 @@ export class Helm {
     this.major = helmMajor(version);
   }
 
-  run(
-    args: string[],
-    opts: { silent?: boolean; env?: NodeJS.ProcessEnv; allowFailure?: boolean; timeoutMs?: number } = {},
-  ): Promise<ExecResult> {
+  run(args: string[], opts: RunOptions = {}): Promise<ExecResult> {
     return exec(this.path, args, {
       env: { ...this.env, ...opts.env },
       secrets: this.secrets,
       silent: opts.silent,
       allowFailure: opts.allowFailure,
-      timeoutMs: opts.timeoutMs,
+      timeoutMs: opts.timeoutMs ?? HELM_COMMAND_TIMEOUT_MS,
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
     });
   }
 
   /** Runs a command whose failure is the user's to fix: one line, helm's own `Error:` text. */
-  async runOrExplain(what: string, args: string[], opts: { silent?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  async runOrExplain(what: string, args: string[], opts: Omit<RunOptions, 'allowFailure'> = {}) {
     try {
       return await this.run(args, opts);
     } catch (e) {

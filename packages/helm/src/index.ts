@@ -6,6 +6,8 @@ export {
   goDuration,
   waitArgs,
   chartArgs,
+  repoAddArgs,
+  HELM_COMMAND_TIMEOUT_MS,
   upgradeCommand,
   rollbackCommand,
   isPending,

@@ -12,6 +12,7 @@ import {
   KubelineError,
   UserError,
   cancelledBy,
+  envNumber,
   formatDuration,
   onCancel,
   type Logger,
@@ -21,8 +22,7 @@ import type { V1Lease } from '@kubernetes/client-node';
 
 /** KUBELINE_LOCK_LEASE_SECONDS (default 60): how long an unrenewed lock keeps others waiting. */
 export function leaseSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.KUBELINE_LOCK_LEASE_SECONDS || 60);
-  return Number.isInteger(n) && n >= 5 && n <= 3600 ? n : 60;
+  return envNumber('KUBELINE_LOCK_LEASE_SECONDS', 60, { min: 5, max: 3600, integer: true }, env);
 }
 
 export const OUTCOME_ANNOTATION = 'kubeline.dev/last-outcome';

@@ -45,3 +45,4 @@ export {
   onCancel,
   signalExitCode,
 } from './cancel.js';
+export { envNumber, type EnvNumberRule } from './env-number.js';

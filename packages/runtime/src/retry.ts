@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jobSignal, throwIfCancelled } from './cancel.js';
+import { envNumber } from './env-number.js';
 
 /** An error worth retrying: the network dropped, or the server said "later". */
 export class TransientError extends Error {
@@ -41,8 +43,9 @@ export interface RetryOptions {
 
 /** Retries transient failures with exponential backoff; anything else fails at once. */
 export async function retry<T>(what: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
-  const attempts = opts.attempts ?? Number(process.env.KUBELINE_RETRY_ATTEMPTS ?? 4);
-  const base = opts.baseDelayMs ?? Number(process.env.KUBELINE_RETRY_BASE_MS ?? 1000);
+  const attempts =
+    opts.attempts ?? envNumber('KUBELINE_RETRY_ATTEMPTS', 4, { min: 1, max: 20, integer: true });
+  const base = opts.baseDelayMs ?? envNumber('KUBELINE_RETRY_BASE_MS', 1000, { min: 0, max: 60_000 });
   const max = opts.maxDelayMs ?? 15_000;
   const retryable = opts.retryable ?? isTransient;
   for (let attempt = 1; ; attempt++) {
@@ -52,7 +55,8 @@ export async function retry<T>(what: (attempt: number) => Promise<T>, opts: Retr
       if (attempt >= attempts || !retryable(err)) throw err;
       const delay = Math.min(max, base * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
       opts.onRetry?.(err, attempt, delay);
-      await sleep(delay);
+      // A cancelled job does not sit out a backoff.
+      await sleep(delay, undefined, { signal: jobSignal }).catch(() => throwIfCancelled());
     }
   }
 }

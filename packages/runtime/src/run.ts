@@ -1,4 +1,5 @@
 import { CancelledError, cancelledBy, handleCancellation, runCleanups, signalExitCode } from './cancel.js';
+import { envNumber } from './env-number.js';
 import { isExpectedFailure } from './errors.js';
 import { createLogger, mask, type Logger } from './log.js';
 import { createOutputWriter } from './outputs.js';
@@ -148,7 +149,9 @@ export async function run<O extends string>(
 
 /** KUBELINE_CANCEL_GRACE_MS, default 5 s: inside GitHub's 7.5 s between SIGINT and SIGTERM. */
 function cancelGraceMs(): number {
-  const raw = process.env.KUBELINE_CANCEL_GRACE_MS;
-  const n = raw === undefined || raw === '' ? 5000 : Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : 5000;
+  try {
+    return envNumber('KUBELINE_CANCEL_GRACE_MS', 5000, { min: 0, max: 600_000, integer: true });
+  } catch {
+    return 5000; // read before the step can report it; the default is the safe reading
+  }
 }

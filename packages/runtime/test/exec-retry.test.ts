@@ -92,4 +92,23 @@ describe('retry', () => {
     ).rejects.toBe(reset);
     expect(calls).toBe(3);
   });
+
+  it('a retry setting that is not a number in range is one line naming the variable, not NaN', async () => {
+    for (const [name, value] of [
+      ['KUBELINE_RETRY_ATTEMPTS', 'many'],
+      ['KUBELINE_RETRY_ATTEMPTS', '0'],
+      ['KUBELINE_RETRY_BASE_MS', '1e9'],
+    ] as const) {
+      process.env[name] = value;
+      try {
+        await expect(retry(async () => 'never run')).rejects.toThrow(
+          new RegExp(
+            `^environment variable ${name}: "${value}" is not valid; allowed: an? (integer|number) from`,
+          ),
+        );
+      } finally {
+        delete process.env[name];
+      }
+    }
+  });
 });
