@@ -167,7 +167,7 @@ export const action = {
       "default": "5m"
     },
     "lock-timeout": {
-      "description": "How long to wait for another kubeline deploy of the same release to finish (a lock ConfigMap in the namespace serialises them).",
+      "description": "How long to wait for another kubeline deploy of the same release to finish (a Lease in the namespace serialises them).",
       "required": false,
       "default": "10m"
     },
