@@ -5,10 +5,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoordinationV1Api } from '@kubernetes/client-node';
+import { repoRoot } from '../stack/paths.js';
+import { NODE } from '../support/processes.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { stackTool } from './harness/stack-env.js';
 import { waitForObject } from './harness/watch.js';
@@ -68,6 +70,68 @@ async function killMidDeploy(major: Major, release: string, namespace: string): 
   child.kill('SIGKILL');
   await once(child, 'exit');
 }
+
+/**
+ * Starts helm-deploy of a release whose pods never become ready, waits until helm is waiting on it
+ * (the release pending-upgrade), and returns the running action to signal.
+ */
+async function startHangingDeploy(
+  major: Major,
+  release: string,
+  namespace: string,
+  extra: NodeJS.ProcessEnv,
+) {
+  const temp = tmp('kubeline-hdc-cancel-');
+  const inputs: Record<string, string> = {
+    'helm-version': String(major),
+    kubeconfig: readFileSync(env.KUBECONFIG, 'utf8'),
+    release,
+    chart: WEB_CHART,
+    namespace,
+    set: 'failReadiness=true',
+    timeout: '120s',
+  };
+  const given: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    RUNNER_TEMP: temp,
+    KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR,
+    KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST,
+    KUBELINE_PLATFORM: 'cli',
+    ...extra,
+  };
+  for (const [k, v] of Object.entries(inputs)) given[`INPUT_${k.toUpperCase()}`] = v;
+  const child = spawn(NODE, [join(repoRoot, 'actions', 'helm-deploy', 'dist', 'index.js')], {
+    env: given,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await history(major, release, namespace)).at(-1)?.status.startsWith('pending-')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const helmPids = () =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+          return /helm/.test(argv[0] ?? '') && argv.includes(release) && argv.includes('upgrade');
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  return { child, exited, temp, stderr: () => stderr, helmPids };
+}
+
+const lease = (namespace: string, release: string) =>
+  adminKubeConfig()
+    .makeApiClient(CoordinationV1Api)
+    .readNamespacedLease({ name: `kubeline-lock-${release}`, namespace });
 
 describe.each(MAJORS)('Helm %i', (major) => {
   const ns = useTestNamespace(`hdc${major}`);
@@ -150,6 +214,58 @@ describe.each(MAJORS)('Helm %i', (major) => {
     succeeded(r);
     expect(r.stderr).toContain('it was never deployed, so it is uninstalled before installing again');
     expect((await history(major, 'fresh', ns.name)).map((h) => h.status)).toEqual(['deployed']);
+  });
+
+  test('SIGTERM mid-wait: helm stopped, lock released as cancelled, secrets removed; the next run recovers at once', async () => {
+    succeeded(await deploy(major, { release: 'cancelled', chart: WEB_CHART, namespace: ns.name }));
+    const run = await startHangingDeploy(major, 'cancelled', ns.name, {});
+    const helmBefore = run.helmPids();
+    expect(helmBefore.length).toBeGreaterThan(0);
+    const sent = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(143);
+    expect(Date.now() - sent).toBeLessThan(6000);
+    expect(run.stderr()).toContain('error: helm-deploy: cancelled by SIGTERM');
+    expect(run.helmPids()).toEqual([]);
+    const l = await lease(ns.name, 'cancelled');
+    expect(l.spec?.holderIdentity).toBeUndefined();
+    expect(l.metadata?.annotations?.['kubeline.dev/last-outcome']).toBe('cancelled');
+    // the written kubeconfig and the work dir are gone from the job's temp dir (the summary stays)
+    const left = readdirSync(run.temp).filter(
+      (f) =>
+        f.startsWith('kubeline-kubeconfig-') || (f.startsWith('kubeline-helm-deploy-') && !f.endsWith('.md')),
+    );
+    expect(left).toEqual([]);
+
+    // pending-grace is 5 minutes by default: the lock's word that the run is gone is what lets it go on
+    const next = await deploy(major, { release: 'cancelled', chart: WEB_CHART, namespace: ns.name });
+    succeeded(next);
+    expect(next.stderr).toMatch(
+      /warning: release cancelled has been pending-upgrade \(revision 2\) for \S+, and the deploy lock says the run that started it is gone; rolling back to revision 1 before deploying/,
+    );
+    expect((await history(major, 'cancelled', ns.name)).at(-1)?.status).toBe('deployed');
+  });
+
+  test('SIGKILL mid-wait: the next run takes the lock over after its lease expires and recovers the release', async () => {
+    succeeded(await deploy(major, { release: 'killed', chart: WEB_CHART, namespace: ns.name }));
+    const short = { KUBELINE_LOCK_LEASE_SECONDS: '5' };
+    const run = await startHangingDeploy(major, 'killed', ns.name, short);
+    const holder = (await lease(ns.name, 'killed')).spec?.holderIdentity;
+    expect(holder).toMatch(/pid \d+/);
+    // as a runner does: the job's processes are killed outright, helm included
+    for (const pid of run.helmPids()) process.kill(pid, 'SIGKILL');
+    run.child.kill('SIGKILL');
+    await run.exited;
+
+    const started = Date.now();
+    const next = await deploy(major, { release: 'killed', chart: WEB_CHART, namespace: ns.name }, short);
+    succeeded(next);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000); // it waited out the lease, by its own clock
+    expect(next.stderr).toContain(`took over the deploy lock of release killed from ${holder}`);
+    expect(next.stderr).toMatch(/and the deploy lock says the run that started it is gone; rolling back/);
+    const statuses = (await history(major, 'killed', ns.name)).map((h) => h.status);
+    expect(statuses.at(-1)).toBe('deployed');
+    expect(statuses.filter((st) => st.startsWith('pending-'))).toEqual([]);
   });
 
   test('two concurrent deploys of one release are serialised by the lock, and both land', async () => {
