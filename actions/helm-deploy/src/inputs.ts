@@ -23,7 +23,8 @@ export const inputSpec = {
   set: input.multiline(),
   'set-string': input.multiline(),
   'set-file': input.multiline(),
-  image: input.string(),
+  // Multi-line: build-image's image-json may be pasted pretty-printed.
+  image: input.multiline(),
   'image-values-path': input.string(),
   'require-signature': input.boolean(),
   'signature-key': input.multiline(),

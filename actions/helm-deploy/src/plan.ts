@@ -23,7 +23,7 @@ export const DRY_RUN_NEEDS = NEEDS.slice(0, 2);
 
 export function plan(inputs: Inputs) {
   const source = parseChartSource(inputs.chart, inputs.repo?.href ?? '');
-  const image = inputs.image ? parseImageInput(inputs.image, 'image') : undefined;
+  const image = inputs.image.trim() ? parseImageInput(inputs.image, 'image') : undefined;
   const mappings = parseImageValuesPath(inputs['image-values-path']);
   const scan = parseScanRequirement(inputs['require-scan']);
   const failOn = parseSeverities(inputs['scan-fail-on']);

@@ -48,7 +48,8 @@ function repositories(required: boolean): InputParser<string[]> {
 
 export const inputSpec = {
   'scan-type': input.enum(SCAN_TYPES),
-  image: input.string(),
+  // Multi-line: build-image's image-json may be pasted pretty-printed.
+  image: input.multiline(),
   input: input.string(),
   path: input.string(),
   formats: listOf(FORMATS),

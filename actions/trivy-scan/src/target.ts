@@ -35,7 +35,7 @@ export function checkTarget(i: TargetInputs): CheckedTarget {
   });
   if (i.scanType === 'image') {
     if (i.input) return { kind: 'tarball', path: existing('input', i.input, 'file') };
-    if (!i.image)
+    if (!i.image.trim())
       throw new UserError(
         'input "image" is required for scan-type image (or give an image tarball as "input")',
       );

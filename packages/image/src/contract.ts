@@ -56,7 +56,9 @@ export function parseImageInput(raw: string, inputName = 'image'): ImageInput {
   const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   let json: string | undefined;
   if (text.startsWith('{')) json = text;
-  else if (text.endsWith('.json') && fs.existsSync(text)) json = fs.readFileSync(text, 'utf8');
+  // Only a regular file is read: a FIFO named *.json would block the step forever.
+  else if (text.endsWith('.json') && fs.existsSync(text) && fs.statSync(text).isFile())
+    json = fs.readFileSync(text, 'utf8');
   if (json !== undefined) {
     let value: unknown;
     try {

@@ -15,6 +15,9 @@ export class KubelineError extends Error {
 /** A mistake in what the user gave us: an input, a file, a reference. */
 export class UserError extends KubelineError {}
 
+/** How much of a rejected value an error repeats: enough to recognise it, never a megabyte. */
+const SHOWN = 120;
+
 /** An input whose value is not allowed. The message names the input, the value and what is allowed. */
 export class InputError extends UserError {
   constructor(
@@ -22,7 +25,9 @@ export class InputError extends UserError {
     readonly value: string,
     readonly allowed: string,
   ) {
-    super(`input "${input}": ${JSON.stringify(value)} is not valid; ${allowed}`);
+    const shown = value.length > SHOWN ? `${value.slice(0, SHOWN)}… (${value.length} characters)` : value;
+    // JSON.stringify: newlines and control characters stay escaped, so the message is one line.
+    super(`input "${input}": ${JSON.stringify(shown)} is not valid; ${allowed.replace(/\s*\n\s*/g, ' ')}`);
   }
 }
 

@@ -27,17 +27,32 @@ export function splitList(raw: string): string[] {
     .filter((s) => s !== '' && !s.startsWith('#'));
 }
 
+/** A single-line input never carries a line break or a NUL (they would smuggle extra lines/args). */
+function singleLine(v: string, name: string): string {
+  if (/[\r\n\0]/.test(v)) throw new InputError(name, v, 'it must be a single line');
+  return v;
+}
+
 export const input = {
   string: (opts: { pattern?: RegExp; allowed?: string } = {}) =>
     parser<string>('string', (raw, name) => {
-      const v = raw.trim();
+      const v = singleLine(raw.trim(), name);
       if (opts.pattern && v !== '' && !opts.pattern.test(v))
         throw new InputError(name, v, opts.allowed ?? `it must match ${opts.pattern}`);
       return v;
     }),
   /** Kept verbatim (no trimming): YAML documents, scripts, certificates. */
   multiline: () => parser<string>('multiline text', (raw) => raw),
-  secret: () => parser<string>('secret', (raw) => raw.trim(), true),
+  secret: () =>
+    parser<string>(
+      'secret',
+      (raw, name) => {
+        // Never echoed: the message names the input only.
+        if (/[\0]/.test(raw)) throw new UserError(`input "${name}": the secret contains a NUL character`);
+        return raw.trim();
+      },
+      true,
+    ),
   boolean: () =>
     parser<boolean>('boolean', (raw, name) => {
       const v = raw.trim().toLowerCase();
@@ -75,6 +90,7 @@ export const input = {
   enum: <const T extends string>(options: readonly T[]) =>
     parser<T>(options.join(' | '), (raw, name) => {
       const v = raw.trim();
+      if (v.length > 200) throw new InputError(name, v, `allowed: ${options.join(', ')}`);
       if (!(options as readonly string[]).includes(v))
         throw new InputError(name, v, `allowed: ${options.join(', ')}`);
       return v as T;
@@ -95,7 +111,7 @@ export const input = {
     }),
   url: (opts: { protocols?: string[] } = {}) =>
     parser<URL | undefined>('URL', (raw, name) => {
-      const v = raw.trim();
+      const v = singleLine(raw.trim(), name);
       if (v === '') return undefined;
       const protocols = opts.protocols ?? ['http:', 'https:'];
       let u: URL;
