@@ -83,7 +83,9 @@ async function runCommand(actionsDir: string, argv: string[]): Promise<void> {
   const flags = parseFlags(post ? rest.slice(1) : rest, Object.keys(meta.inputs));
   for (const [k, v] of flags) process.env[`INPUT_${k.toUpperCase()}`] = v;
   if (post) process.env.KUBELINE_PHASE = 'post';
-  await import(pathToFileURL(path.join(actionsDir, name, 'dist', 'index.js')).href);
+  const bundle = pathToFileURL(path.join(actionsDir, name, 'dist', 'index.js')).href;
+  // Loaded at run time, not bundled into the CLI: webpack must leave this import alone.
+  await import(/* webpackIgnore: true */ bundle);
 }
 
 /** A mistake on the command line is one line and exit 1. */
