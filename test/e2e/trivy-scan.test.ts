@@ -418,7 +418,12 @@ describe('scan-type config', () => {
     const base = job();
     const github = join(base.RUNNER_TEMP!, 'github');
     mkdirSync(github);
-    const files = { GITHUB_OUTPUT: join(github, 'output'), GITHUB_STEP_SUMMARY: join(github, 'summary') };
+    // As a runner sets them; GITHUB_STATE too, now that trivy-scan has a post step.
+    const files = {
+      GITHUB_OUTPUT: join(github, 'output'),
+      GITHUB_STATE: join(github, 'state'),
+      GITHUB_STEP_SUMMARY: join(github, 'summary'),
+    };
     for (const f of Object.values(files)) writeFileSync(f, '');
     const r = await runBundle('trivy-scan', {
       ...base,
