@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { repoRoot } from '../stack/paths.js';
+import { runBundle } from '../support/processes.js';
 import { buildAndPush, busyboxContext } from './harness/images.js';
 import { useTestNamespace } from './harness/kube.js';
 import { stackTool } from './harness/stack-env.js';
@@ -36,6 +37,8 @@ let unsigned: string;
 let vulnerable: string;
 let cleanReport: string;
 let vulnReport: string;
+/** Signed and attested by cosign-sign itself (cosign 3 bundles), its trivy result as the vuln predicate. */
+let attested: string;
 
 async function trivyReport(ref: string): Promise<string> {
   const out = join(tmp('kubeline-hd-trivy-'), 'report.json');
@@ -80,6 +83,21 @@ beforeAll(async () => {
   );
   cleanReport = await trivyReport(`${name}@${signed}`);
   vulnReport = await trivyReport(`${name}@${vulnerable}`);
+  attested = await buildAndPush(busyboxContext(`attested-${tag}`), [`${name}:attested-${tag}`], docker);
+  const attestedReport = await trivyReport(`${name}@${attested}`);
+  const signing = await runBundle('cosign-sign', {
+    RUNNER_TEMP: tmp('kubeline-hd-sign-'),
+    KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR,
+    KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST,
+    TUF_ROOT: tmp('kubeline-hd-tuf-sign-'),
+    ...loopbackOnly,
+    INPUT_IMAGE: `${name}@${attested}`,
+    INPUT_KEY: join(keys, 'cosign.key'),
+    INPUT_PASSWORD: PASSWORD,
+    'INPUT_VULN-REPORT': attestedReport,
+    'INPUT_TRANSPARENCY-LOG': 'false',
+  });
+  if (signing.code !== 0) throw new Error(`cosign-sign failed:\n${signing.stderr}`);
 }, 300_000);
 
 describe.each(MAJORS)('Helm %i', (major) => {
@@ -141,7 +159,59 @@ describe.each(MAJORS)('Helm %i', (major) => {
     expect(await history(major, 'web', ns.name)).toEqual(before);
   });
 
-  test('require-scan refuses a report with CRITICAL findings, a report of another digest, and passed=false', async () => {
+  test('require-scan: attestation — the signer’s vuln attestation is the evidence; without one, refused', async () => {
+    const r = await deploy(
+      major,
+      {
+        release: 'attested',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${attested}`,
+        'require-scan': 'attestation',
+        ...gate(),
+      },
+      loopbackOnly,
+    );
+    succeeded(r);
+    expect(r.summary).toContain(
+      `scan gate: the vuln attestation scanned ${attested} with no CRITICAL finding`,
+    );
+    // signed (by cosign 2), but nobody attested a scan of it
+    const bare = await deploy(
+      major,
+      {
+        release: 'attested',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${signed}`,
+        'require-scan': 'attestation',
+        ...gate(),
+      },
+      loopbackOnly,
+    );
+    expect(failedOneLine(bare)).toMatch(
+      new RegExp(
+        `^error: helm-deploy: require-scan: no vuln attestation of ${name}@${signed} verifies with key cosign\\.pub: .+; nothing was deployed$`,
+      ),
+    );
+    // the attestation is trusted only as far as the signature is
+    const unsignedGate = await deploy(
+      major,
+      {
+        release: 'attested',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${name}@${attested}`,
+        'require-scan': 'attestation',
+      },
+      loopbackOnly,
+    );
+    expect(failedOneLine(unsignedGate)).toMatch(
+      /^error: helm-deploy: input "require-scan": "attestation" is not valid; the attestation is trusted like the signature/,
+    );
+  });
+
+  test('require-scan refuses a report with CRITICAL findings, a report of another digest, and a bare passed output', async () => {
     const vuln = await deploy(
       major,
       {
@@ -181,8 +251,8 @@ describe.each(MAJORS)('Helm %i', (major) => {
       },
       loopbackOnly,
     );
-    expect(failedOneLine(failed)).toBe(
-      'error: helm-deploy: require-scan: the image scan did not pass (require-scan is false)',
+    expect(failedOneLine(failed)).toMatch(
+      /^error: helm-deploy: input "require-scan": "false" is not valid; trivy-scan's passed output names no digest/,
     );
     // the gate follows scan-fail-on: with HIGH alone, the CRITICAL finding does not count, the 2 HIGH do
     const high = await deploy(

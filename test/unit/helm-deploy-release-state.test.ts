@@ -214,7 +214,7 @@ describe('scan-gate', () => {
       'with no CRITICAL finding',
     );
   });
-  it('refuses findings, another digest, and a failed passed output', () => {
+  it('refuses findings, another digest, and a passed output (it names no digest)', () => {
     const critical = report([{ VulnerabilityID: 'CVE-9', Severity: 'CRITICAL' }]);
     expect(() => checkScan(parseScanRequirement(critical), contract, ['CRITICAL'])).toThrow(
       `require-scan: the scan of 127.0.0.1:5000/app@${digest} has 1 finding(s) of severity CRITICAL: CVE-9`,
@@ -223,10 +223,42 @@ describe('scan-gate', () => {
     expect(() => checkScan(parseScanRequirement(other), contract, ['CRITICAL'])).toThrow(
       /is a scan of sha256:c+, not of 127\.0\.0\.1:5000\/app@sha256:b+/,
     );
-    expect(() => checkScan(parseScanRequirement('false'), contract, ['CRITICAL'])).toThrow(
-      'require-scan: the image scan did not pass',
-    );
+    for (const passed of ['true', 'false'])
+      expect(() => parseScanRequirement(passed)).toThrow(
+        `input "require-scan": "${passed}" is not valid; trivy-scan's passed output names no digest`,
+      );
     expect(checkScan(parseScanRequirement(''), contract, ['CRITICAL'])).toBe('');
+  });
+  it('an index: every platform must be scanned, by its own digest or as the platform trivy picked', () => {
+    const amd = `sha256:${'1'.repeat(64)}`;
+    const arm = `sha256:${'2'.repeat(64)}`;
+    const index = {
+      ...contract,
+      platforms: [
+        { platform: 'linux/amd64', digest: amd },
+        { platform: 'linux/arm64', digest: arm },
+      ],
+    };
+    const scanOf = (d: string, arch?: string) => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-scan-')), 'trivy.json');
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          Metadata: {
+            RepoDigests: [`127.0.0.1:5000/app@${d}`],
+            ...(arch ? { ImageConfig: { os: 'linux', architecture: arch } } : {}),
+          },
+          Results: [],
+        }),
+      );
+      return file;
+    };
+    const indexScan = scanOf(digest, 'amd64');
+    expect(() => checkScan(parseScanRequirement(indexScan), index, ['CRITICAL'])).toThrow(
+      `require-scan: no scan of linux/arm64 (${arm}) in ${indexScan}`,
+    );
+    const both = `${indexScan},${scanOf(arm, 'arm64')}`;
+    expect(checkScan(parseScanRequirement(both), index, ['CRITICAL'])).toContain('with no CRITICAL finding');
   });
   it('checks severities and paths as inputs', () => {
     expect(parseSeverities(['critical', 'High'])).toEqual(['CRITICAL', 'HIGH']);

@@ -117,7 +117,7 @@ export const action = {
       "default": "true"
     },
     "require-scan": {
-      "description": "Refuse to deploy unless trivy-scan passed for this image: its `json-report` path (checked to be a scan of this digest, with no finding of a `scan-fail-on` severity), or its `passed` output (`true` / `false`). Empty: no scan gate.",
+      "description": "Refuse to deploy without evidence that this digest was scanned with no finding of a `scan-fail-on` severity: trivy-scan's `json-report` path (a list for one report per platform of an index; each is checked to be a scan of this digest), or `attestation` — the vuln attestation cosign-sign attached, verified with the signature's key or identity (needs require-signature). trivy-scan's `passed` output is refused: it names no digest. Empty: no scan gate.",
       "required": false,
       "default": ""
     },

@@ -29,6 +29,14 @@ export function plan(inputs: Inputs) {
   const failOn = parseSeverities(inputs['scan-fail-on']);
   if (inputs['require-signature'] && !image)
     throw new InputError('require-signature', 'true', 'it needs the `image` to verify');
+  if (scan.kind !== 'none' && !image)
+    throw new InputError('require-scan', inputs['require-scan'], 'it needs the `image` whose scan to check');
+  if (scan.kind === 'attestation' && !inputs['require-signature'])
+    throw new InputError(
+      'require-scan',
+      'attestation',
+      'the attestation is trusted like the signature: set require-signature with signature-key or the certificate identity',
+    );
   const verifier = inputs['require-signature']
     ? signatureVerifier({
         key: inputs['signature-key'],

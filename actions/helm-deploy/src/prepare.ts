@@ -6,7 +6,7 @@ import { ensureTool } from '@kubeline/tools';
 import { resolveImage, type ImageContract } from '@kubeline/image';
 import { connect, requireAccess, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
 import { Helm, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
-import { requireSignature } from '@kubeline/signing';
+import { attestedPredicates, requireSignature } from '@kubeline/signing';
 import type { OutputName } from './action.generated.js';
 import { lint } from './chart-lint.js';
 import { describeChart, fetchChart } from './chart-source.js';
@@ -14,7 +14,7 @@ import type { DeployFacts } from './deploy-report.js';
 import { imageValues } from './image-pin.js';
 import type { Inputs } from './inputs.js';
 import { DRY_RUN_NEEDS, NEEDS, type DeployPlan } from './plan.js';
-import { checkScan } from './scan-gate.js';
+import { checkScan, checkScanEvidence, type TrivyReport } from './scan-gate.js';
 import { valuesArgs } from './values.js';
 
 export type Ctx = ActionContext<OutputName>;
@@ -100,15 +100,26 @@ async function checkGates(
   const gates: string[] = [];
   const scanLine = checkScan(p.scan, contract, p.failOn);
   if (scanLine) gates.push(scanLine);
-  if (p.verifier && contract)
-    gates.push(
-      await requireSignature(contract, p.verifier, {
-        tlog: inputs['signature-transparency-log'],
-        workDir,
-        log: ctx.log,
-        consequence: 'nothing was deployed',
-      }),
-    );
+  if (p.verifier && contract) {
+    const o = {
+      tlog: inputs['signature-transparency-log'],
+      workDir,
+      log: ctx.log,
+      consequence: 'nothing was deployed',
+    };
+    gates.push(await requireSignature(contract, p.verifier, o));
+    if (p.scan.kind === 'attestation') {
+      const predicates = await attestedPredicates(contract, 'vuln', p.verifier, {
+        ...o,
+        gate: 'require-scan',
+      });
+      const reports = predicates.map((pr) => ({
+        source: 'the vuln attestation',
+        report: ((pr as { scanner?: { result?: TrivyReport } }).scanner?.result ?? {}) as TrivyReport,
+      }));
+      gates.push(checkScanEvidence(reports, contract, p.failOn));
+    }
+  }
   for (const g of gates) ctx.log.info(g);
   return gates;
 }

@@ -4,7 +4,7 @@
 import { UserError, type Logger } from '@kubeline/runtime';
 import { ensureTool } from '@kubeline/tools';
 import type { ImageContract } from '@kubeline/image';
-import type { CommonOptions } from './cosign-args.js';
+import { verifyAttestationArgs, type CommonOptions } from './cosign-args.js';
 import { Cosign, writeOfflineTrustedRoot } from './cosign.js';
 import type { Verifier } from './identity.js';
 import { signTargets } from './targets.js';
@@ -22,16 +22,21 @@ export interface GateOptions {
 }
 
 /** Returns the line for the log; throws a one-line UserError when a digest is not signed. */
-export async function requireSignature(
-  contract: ImageContract,
-  verifier: Verifier,
-  o: GateOptions,
-): Promise<string> {
+async function gateCosign(verifier: Verifier, o: GateOptions) {
   const tool = await ensureTool('cosign', 'default', 'cosign');
   const cosign = new Cosign(tool.path, tool.version, {}, []);
   const resolved = resolveVerifier(verifier, o.workDir);
   const options: CommonOptions = { major: cosign.major, tlog: o.tlog, registry: {} };
   if (resolved.keyBased && !o.tlog) options.trustedRoot = writeOfflineTrustedRoot(o.workDir);
+  return { cosign, resolved, options };
+}
+
+export async function requireSignature(
+  contract: ImageContract,
+  verifier: Verifier,
+  o: GateOptions,
+): Promise<string> {
+  const { cosign, resolved, options } = await gateCosign(verifier, o);
   const results = await verifyTargets(cosign, resolved.cosign, signTargets(contract, true), options, o.log);
   const failed = results.find((r) => !r.verified);
   if (failed)
@@ -39,4 +44,37 @@ export async function requireSignature(
       `require-signature: ${failed.ref} is not signed by ${resolved.description}: ${failed.reason ?? 'verification failed'}; ${o.consequence}`,
     );
   return `signature gate: ${results.length} digest(s) verified with ${resolved.description}`;
+}
+
+/**
+ * The predicates of `type` attested on the image digest, each verified by cosign with the same key
+ * or identity as the signature (so a scan result is only evidence when the signer vouched for it).
+ * Throws a one-line UserError when none verifies.
+ */
+export async function attestedPredicates(
+  contract: ImageContract,
+  type: string,
+  verifier: Verifier,
+  o: GateOptions & { gate: string },
+): Promise<unknown[]> {
+  const { cosign, resolved, options } = await gateCosign(verifier, o);
+  const r = await cosign.check(
+    verifyAttestationArgs(resolved.cosign, contract.ref, type, options),
+    'attestation',
+  );
+  if (!r.ok)
+    throw new UserError(
+      `${o.gate}: no ${type} attestation of ${contract.ref} verifies with ${resolved.description}: ${r.reason}; ${o.consequence}`,
+    );
+  // One DSSE envelope per line, its payload an in-toto statement about this digest.
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const envelope = JSON.parse(l) as { payload?: string };
+      const statement = JSON.parse(Buffer.from(envelope.payload ?? '', 'base64').toString('utf8')) as {
+        predicate?: unknown;
+      };
+      return statement.predicate;
+    });
 }

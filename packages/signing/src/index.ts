@@ -27,7 +27,7 @@ export {
 } from './verify.js';
 export { signTargets, type Target } from './targets.js';
 export { registryAccess, type RegistryAccess } from './registry-access.js';
-export { requireSignature, type GateOptions } from './gate.js';
+export { requireSignature, attestedPredicates, type GateOptions } from './gate.js';
 export {
   locateArtifacts,
   BUNDLE_ARTIFACT_TYPE,
