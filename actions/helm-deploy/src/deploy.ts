@@ -1,72 +1,18 @@
-// helm-deploy's main step, in the order a deploy happens: inputs planned, everything prepared, then
-// a dry run or the upgrade under the release's lock, reported to a GitHub Deployment when asked.
-import { readInputs, run, runUrl } from '@kubeline/runtime';
-import { loadClientNode, prepareKubeconfig } from '@kubeline/kube';
+// helm-deploy's entry (see main.ts): inputs are read first, and only inputs that pass load the deploy
+// itself (kube, helm, signing, yaml), so a typo fails in the time node takes to start.
+import { readInputs, run } from '@kubeline/runtime';
 import { action } from './action.generated.js';
-import { dryRun } from './dry-run.js';
-import { GitHubDeployment } from './github-deployment.js';
 import { inputSpec } from './inputs.js';
-import { lockRelease } from './lock.js';
-import { plan } from './plan.js';
-import { post } from './post.js';
-import { prepare, type Ctx, type Deploy } from './prepare.js';
-import { upgrade } from './upgrade.js';
+import type { Ctx } from './prepare.js';
 
 async function main(ctx: Ctx): Promise<void> {
   const started = Date.now();
   const inputs = readInputs(action, inputSpec);
-  const p = plan(inputs);
-  // client-node takes a while to load: it loads while helm is installed and the image resolved.
-  void loadClientNode().catch(() => undefined);
-  const kube = prepareKubeconfig({
-    kubeconfig: inputs.kubeconfig,
-    context: inputs.context,
-    namespace: inputs.namespace,
-  });
-  ctx.state.set('kubeconfig', kube.path);
-  try {
-    const d = await prepare(ctx, inputs, p, kube, started);
-    if (inputs['dry-run']) await dryRun(d);
-    else await deployLocked(d);
-  } finally {
-    kube.cleanup();
-  }
+  await (await import('./deploy-steps.js')).deploy(ctx, inputs, started);
 }
 
-async function deployLocked(d: Deploy): Promise<void> {
-  const { ctx, inputs } = d;
-  const lock = await lockRelease(d.cluster, inputs, d.target.namespace, ctx);
-  try {
-    const github = await openGitHubDeployment(d);
-    try {
-      await upgrade(d, lock);
-      await github?.status('success', `${inputs.release} revision ${d.facts.revision} is ready`, ctx.log);
-    } catch (e) {
-      await github?.status('failure', (e as Error).message, ctx.log);
-      throw e;
-    } finally {
-      ctx.state.set('finished', 'true');
-    }
-  } finally {
-    await lock.release();
-    ctx.log.debug(`lock released after ${Date.now() - d.started} ms`);
-  }
-}
-
-async function openGitHubDeployment(d: Deploy): Promise<GitHubDeployment | undefined> {
-  const { ctx, inputs, contract } = d;
-  if (!inputs['github-token']) return undefined;
-  const github = await GitHubDeployment.create({
-    token: inputs['github-token'],
-    environment: d.environment,
-    environmentUrl: inputs['environment-url']?.href,
-    logUrl: runUrl(ctx.platform, process.env),
-    description: `${inputs.release} ${contract ? `@ ${contract.digest.slice(0, 19)}` : ''}`.trim(),
-    env: process.env,
-  });
-  ctx.state.set('githubDeployment', String(github.id));
-  await github.status('in_progress', `deploying ${inputs.release}`, ctx.log);
-  return github;
+async function post(ctx: Ctx): Promise<void> {
+  await (await import('./post.js')).post(ctx);
 }
 
 export const runDeploy = () => run(action, main, post);

@@ -1,0 +1,204 @@
+import { KubelineError, formatDuration, type ActionContext } from '@kubeline/runtime';
+import { ensureTool } from '@kubeline/tools';
+import {
+  collectDiagnostics,
+  connect,
+  diagnose,
+  prepareKubeconfig,
+  removeWrittenKubeconfig,
+  renderDiagnostics,
+  requireAccess,
+  waitForRollout,
+  workloadsOf,
+  type Cluster,
+  type PreparedKubeconfig,
+} from '@kubeline/kube';
+import {
+  Helm,
+  LOCK_NEEDS,
+  ReleaseLock,
+  diffManifests,
+  helmErrorLine,
+  parseManifest,
+  readHealthy,
+  rollbackCommand,
+  type HelmTarget,
+} from '@kubeline/helm';
+import type { OutputName } from './action.generated.js';
+import {
+  chooseReplicaSet,
+  revisionOf,
+  templateDigest,
+  templateImages,
+  undoPatch,
+  type DeploymentLike,
+} from './deployment-revision.js';
+import { chooseHelmRevision, manifestDigest } from './helm-revision.js';
+import { parseTarget, type Inputs } from './inputs.js';
+import { changesTable } from './rollback-report.js';
+
+type Ctx = ActionContext<OutputName>;
+
+/** The rollback once its inputs are read (main.ts). */
+export async function rollback(ctx: Ctx, inputs: Inputs, started: number): Promise<void> {
+  const target = parseTarget(inputs.to);
+  const kube = prepareKubeconfig({
+    kubeconfig: inputs.kubeconfig,
+    context: inputs.context,
+    namespace: inputs.namespace,
+  });
+  ctx.state.set('kubeconfig', kube.path);
+  try {
+    const cluster = await connect(kube.path, kube.context);
+    if (inputs.kind === 'deployment') await rollbackDeployment(ctx, inputs, cluster, kube, target, started);
+    else await rollbackRelease(ctx, inputs, cluster, kube, target, started);
+  } finally {
+    kube.cleanup();
+  }
+}
+
+async function rollbackRelease(
+  ctx: Ctx,
+  inputs: Inputs,
+  cluster: Cluster,
+  kube: PreparedKubeconfig,
+  to: ReturnType<typeof parseTarget>,
+  started: number,
+): Promise<void> {
+  const ns = kube.namespace;
+  const [tool] = await Promise.all([
+    ensureTool('helm', inputs['helm-version'], 'helm-version'),
+    requireAccess(cluster, ns, [
+      ['list', 'secrets'],
+      ['update', 'secrets'],
+      ['get', 'configmaps'],
+      ...LOCK_NEEDS,
+    ]),
+  ]);
+  const helm = new Helm(tool.path, tool.version);
+  const t: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: ns };
+  // The same lock as helm-deploy: a rollback never races a deploy of the release.
+  const lock = await ReleaseLock.acquire(cluster, ns, inputs.release, { timeoutMs: 600_000, log: ctx.log });
+  try {
+    const [history, healthy] = await Promise.all([
+      helm.history(inputs.release, t),
+      to.kind === 'last-good' ? readHealthy(cluster, ns, inputs.release) : Promise.resolve([]),
+    ]);
+    const choice = chooseHelmRevision(inputs.release, history, to, healthy);
+    ctx.log.info(
+      `rolling back release ${inputs.release} from revision ${choice.from.revision} to ${choice.to.revision}: ${choice.reason}`,
+    );
+    ctx.output('from-revision', choice.from.revision);
+    ctx.output('to-revision', choice.to.revision);
+    const timeoutMs = inputs.timeout ?? 300_000;
+    // The two manifests are stored revisions: read while helm rolls back, not before it. The
+    // rollback is awaited first, so the lock is never released under a running helm.
+    const reading = Promise.all([
+      helm.manifest(inputs.release, t, choice.from.revision),
+      helm.manifest(inputs.release, t, choice.to.revision),
+    ]);
+    reading.catch(() => undefined);
+    lock.assertHeld('helm rollback');
+    const r = await helm.run(
+      rollbackCommand(helm.major, inputs.release, choice.to.revision, t, { wait: inputs.wait, timeoutMs }),
+      { allowFailure: true, timeoutMs: timeoutMs + 120_000 },
+    );
+    const [before, after] = await reading;
+    // helm records every rollback, failed or not, as a new revision: read it, not guessed.
+    const top = history[history.length - 1]?.revision ?? 0;
+    const recorded = (await helm.history(inputs.release, t)).filter((h) => h.revision > top);
+    const revision = recorded[recorded.length - 1]?.revision ?? '';
+    ctx.output('revision', revision);
+    ctx.output('image-digest', manifestDigest(after) ?? '');
+    ctx.summary
+      .heading(`kubeline rollback: ${inputs.release} ${r.code === 0 ? 'rolled back' : 'failed'}`)
+      .text(
+        `Revision ${choice.from.revision} → ${choice.to.revision} (${choice.reason}), recorded as revision ${revision}, in ${formatDuration(Date.now() - started)}; image ${manifestDigest(before) ?? '?'} → ${manifestDigest(after) ?? '?'}.`,
+      );
+    changesTable(ctx.summary, diffManifests(before, after, ns));
+    if (r.code !== 0) {
+      ctx.output('status', 'failed');
+      const causes = await failingWorkloads(ctx, cluster, after, ns);
+      throw new KubelineError(
+        `rollback of release ${inputs.release} to revision ${choice.to.revision} failed: ${causes.join('; ') || helmErrorLine(r.stderr)}`,
+      );
+    }
+    ctx.output('status', 'deployed');
+    ctx.log.info(
+      `release ${inputs.release} runs revision ${choice.to.revision} again (as revision ${revision})`,
+    );
+  } finally {
+    await lock.release();
+  }
+}
+
+/** helm rollback leaves the failing pods in place: they still say why, in the summary and one line each. */
+async function failingWorkloads(ctx: Ctx, cluster: Cluster, manifest: string, ns: string): Promise<string[]> {
+  const causes: string[] = [];
+  for (const w of workloadsOf(parseManifest(manifest, ns), ns)) {
+    const d = await collectDiagnostics(cluster, w.namespace, { owner: { kind: w.kind, name: w.name } });
+    if (d.pods.some((p) => !p.ready)) {
+      renderDiagnostics(ctx.summary, d);
+      causes.push(`${w.kind} ${w.name}: ${diagnose(d)}`);
+    }
+  }
+  return causes;
+}
+
+async function rollbackDeployment(
+  ctx: Ctx,
+  inputs: Inputs,
+  cluster: Cluster,
+  kube: PreparedKubeconfig,
+  to: ReturnType<typeof parseTarget>,
+  started: number,
+): Promise<void> {
+  const ns = kube.namespace;
+  const name = inputs.release;
+  const [deployment, sets] = await Promise.all([
+    cluster.apps.readNamespacedDeployment({ name, namespace: ns }),
+    cluster.apps.listNamespacedReplicaSet({ namespace: ns }),
+  ]);
+  const choice = chooseReplicaSet(name, deployment as DeploymentLike, sets.items, to);
+  ctx.log.info(
+    `rolling back Deployment ${name} from revision ${choice.from} to ${choice.to}: ${choice.reason}`,
+  );
+  ctx.output('from-revision', choice.from);
+  ctx.output('to-revision', choice.to);
+  const imagesBefore = templateImages(deployment.spec?.template);
+  await cluster.apps.patchNamespacedDeployment({
+    name,
+    namespace: ns,
+    body: undoPatch(deployment as DeploymentLike, choice.replicaSet),
+  });
+  ctx.output('image-digest', templateDigest(choice.replicaSet.spec?.template) ?? '');
+  const timeoutMs = inputs.timeout ?? 300_000;
+  const result = inputs.wait
+    ? await waitForRollout(cluster, 'Deployment', name, ns, { timeoutMs, onProgress: (m) => ctx.log.info(m) })
+    : undefined;
+  const now = await cluster.apps.readNamespacedDeployment({ name, namespace: ns });
+  ctx.output('revision', revisionOf(now));
+  ctx.summary
+    .heading(`kubeline rollback: Deployment ${name} ${result && !result.ok ? 'failed' : 'rolled back'}`)
+    .text(
+      `Revision ${choice.from} → ${choice.to} (${choice.reason}), recorded as revision ${revisionOf(now)}, in ${formatDuration(Date.now() - started)}.`,
+    )
+    .table(
+      ['container image before', 'after'],
+      imagesBefore.map((img, i) => [img, templateImages(choice.replicaSet.spec?.template)[i] ?? '']),
+    );
+  if (result && !result.ok) {
+    ctx.output('status', 'failed');
+    const d = await collectDiagnostics(cluster, ns, { owner: { kind: 'Deployment', name } });
+    renderDiagnostics(ctx.summary, d);
+    throw new KubelineError(
+      `rollback of Deployment ${name} to revision ${choice.to} failed: ${result.message}: ${diagnose(d)}`,
+    );
+  }
+  ctx.output('status', 'deployed');
+}
+
+export async function post(ctx: Ctx): Promise<void> {
+  const kubeconfig = ctx.state.get('kubeconfig');
+  if (kubeconfig) removeWrittenKubeconfig(kubeconfig);
+}
