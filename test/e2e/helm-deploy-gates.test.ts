@@ -39,6 +39,9 @@ let cleanReport: string;
 let vulnReport: string;
 /** Signed and attested by cosign-sign itself (cosign 3 bundles), its trivy result as the vuln predicate. */
 let attested: string;
+/** On the stack's TLS registry with htpasswd auth, signed by cosign-sign with the login as inputs. */
+const privateName = `${env.AUTH_REGISTRY}/e2e/helm-deploy-gates`;
+let privateDigest: string;
 
 async function trivyReport(ref: string): Promise<string> {
   const out = join(tmp('kubeline-hd-trivy-'), 'report.json');
@@ -98,6 +101,34 @@ beforeAll(async () => {
     'INPUT_TRANSPARENCY-LOG': 'false',
   });
   if (signing.code !== 0) throw new Error(`cosign-sign failed:\n${signing.stderr}`);
+
+  const loggedIn = await freshDockerConfig('helm-deploy-gates-auth');
+  await run(
+    ['docker', 'login', '--username', env.AUTH_REGISTRY_USER, '--password-stdin', env.AUTH_REGISTRY],
+    loggedIn,
+    { input: env.AUTH_REGISTRY_PASSWORD },
+  );
+  privateDigest = await buildAndPush(
+    busyboxContext(`private-${tag}`),
+    [`${privateName}:private-${tag}`],
+    loggedIn,
+  );
+  const privateSigning = await runBundle('cosign-sign', {
+    RUNNER_TEMP: tmp('kubeline-hd-sign-'),
+    KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR,
+    KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST,
+    TUF_ROOT: tmp('kubeline-hd-tuf-sign-'),
+    DOCKER_CONFIG: tmp('kubeline-hd-nologin-'),
+    ...loopbackOnly,
+    INPUT_IMAGE: `${privateName}@${privateDigest}`,
+    INPUT_KEY: join(keys, 'cosign.key'),
+    INPUT_PASSWORD: PASSWORD,
+    'INPUT_REGISTRY-USERNAME': env.AUTH_REGISTRY_USER,
+    'INPUT_REGISTRY-PASSWORD': env.AUTH_REGISTRY_PASSWORD,
+    'INPUT_REGISTRY-CA': env.AUTH_REGISTRY_CA,
+    'INPUT_TRANSPARENCY-LOG': 'false',
+  });
+  if (privateSigning.code !== 0) throw new Error(`cosign-sign failed:\n${privateSigning.stderr}`);
 }, 300_000);
 
 describe.each(MAJORS)('Helm %i', (major) => {
@@ -208,6 +239,43 @@ describe.each(MAJORS)('Helm %i', (major) => {
     );
     expect(failedOneLine(unsignedGate)).toMatch(
       /^error: helm-deploy: input "require-scan": "attestation" is not valid; the attestation is trusted like the signature/,
+    );
+  });
+
+  test('a private registry: the gate reads the signature with registry-username/password/ca; without them, one line', async () => {
+    const r = await deploy(
+      major,
+      {
+        release: 'private',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${privateName}@${privateDigest}`,
+        'registry-username': env.AUTH_REGISTRY_USER,
+        'registry-password': env.AUTH_REGISTRY_PASSWORD,
+        'registry-ca': env.AUTH_REGISTRY_CA,
+        ...gate(),
+      },
+      { ...loopbackOnly, DOCKER_CONFIG: tmp('kubeline-hd-nologin-') },
+    );
+    succeeded(r);
+    expect(r.summary).toMatch(/signature gate: \d digest\(s\) verified with key cosign\.pub/);
+    expect(r.stdout + r.stderr + r.summary).not.toContain(env.AUTH_REGISTRY_PASSWORD);
+    const anonymous = await deploy(
+      major,
+      {
+        release: 'private',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${privateName}@${privateDigest}`,
+        'registry-ca': env.AUTH_REGISTRY_CA,
+        ...gate(),
+      },
+      { ...loopbackOnly, DOCKER_CONFIG: tmp('kubeline-hd-nologin-') },
+    );
+    expect(failedOneLine(anonymous)).toMatch(
+      new RegExp(
+        `^error: helm-deploy: registry ${env.AUTH_REGISTRY.replace(/[.]/g, '\\.')} needs credentials`,
+      ),
     );
   });
 

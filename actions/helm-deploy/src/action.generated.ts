@@ -116,6 +116,21 @@ export const action = {
       "required": false,
       "default": "true"
     },
+    "registry-username": {
+      "description": "Registry user for reading `image` (a tag resolved to its digest) and its signatures and attestations, for the gates. Without it, the docker config's login is used.",
+      "required": false,
+      "default": ""
+    },
+    "registry-password": {
+      "description": "Registry password or token. Masked; written only to a private docker config removed when the step ends.",
+      "required": false,
+      "default": ""
+    },
+    "registry-ca": {
+      "description": "CA certificate (PEM content or file path) to trust for the image registry's TLS.",
+      "required": false,
+      "default": ""
+    },
     "require-scan": {
       "description": "Refuse to deploy without evidence that this digest was scanned with no finding of a `scan-fail-on` severity: trivy-scan's `json-report` path (a list for one report per platform of an index; each is checked to be a scan of this digest), or `attestation` — the vuln attestation cosign-sign attached, verified with the signature's key or identity (needs require-signature). trivy-scan's `passed` output is refused: it names no digest. Empty: no scan gate.",
       "required": false,

@@ -50,6 +50,10 @@ export function plan(inputs: Inputs) {
     username: 'chart-username',
     password: 'chart-password',
   });
+  credentialPair(inputs['registry-username'], inputs['registry-password'], {
+    username: 'registry-username',
+    password: 'registry-password',
+  });
   return { source, image, mappings, scan, failOn, verifier };
 }
 

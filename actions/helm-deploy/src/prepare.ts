@@ -3,10 +3,10 @@
 // the chart linted while client-node loads and access is checked.
 import type { ActionContext } from '@kubeline/runtime';
 import { ensureTool } from '@kubeline/tools';
-import { resolveImage, type ImageContract } from '@kubeline/image';
+import { parseReference, resolveImage, type ImageContract, type ImageInput } from '@kubeline/image';
 import { connect, requireAccess, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
 import { Helm, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
-import { attestedPredicates, requireSignature } from '@kubeline/signing';
+import { attestedPredicates, registryAccess, requireSignature, type RegistryAccess } from '@kubeline/signing';
 import type { OutputName } from './action.generated.js';
 import { lint } from './chart-lint.js';
 import { describeChart, fetchChart } from './chart-source.js';
@@ -46,14 +46,15 @@ export async function prepare(
   const workDir = ctx.workDir();
   const connecting = connect(kube.path, kube.context);
   connecting.catch(() => undefined); // awaited below, after the steps that explain bad input first
+  const registry = p.image ? imageRegistryAccess(inputs, p.image, workDir) : undefined;
   const [tool, contract] = await Promise.all([
     ensureTool('helm', inputs['helm-version'], 'helm-version'),
-    p.image ? resolveImage(p.image, { inputName: 'image' }) : Promise.resolve(undefined),
+    p.image ? resolveImage(p.image, { inputName: 'image', ...registry!.client }) : Promise.resolve(undefined),
   ]);
   ctx.log.debug(`helm ${tool.version} (${tool.source}) ready after ${Date.now() - started} ms`);
   const helm = new Helm(tool.path, tool.version, {}, [inputs['chart-password']]);
   // The gates run beside the chart, values, lint and access checks; nothing is applied before both end.
-  const gating = checkGates(ctx, inputs, p, contract, workDir);
+  const gating = checkGates(ctx, inputs, p, contract, workDir, registry);
   gating.catch(() => undefined);
 
   const { chart, values } = await chartAndValues(helm, inputs, p, contract, workDir);
@@ -96,6 +97,7 @@ async function checkGates(
   p: DeployPlan,
   contract: ImageContract | undefined,
   workDir: string,
+  registry: RegistryAccess | undefined,
 ): Promise<string[]> {
   const gates: string[] = [];
   const scanLine = checkScan(p.scan, contract, p.failOn);
@@ -106,6 +108,7 @@ async function checkGates(
       workDir,
       log: ctx.log,
       consequence: 'nothing was deployed',
+      ...(registry ? { registry } : {}),
     };
     gates.push(await requireSignature(contract, p.verifier, o));
     if (p.scan.kind === 'attestation') {
@@ -179,4 +182,18 @@ function announce(
     durationMs: 0,
     gates,
   };
+}
+
+/** How the image's registry is reached: the given login and CA (in the work dir), else docker's. */
+function imageRegistryAccess(inputs: Inputs, image: ImageInput, workDir: string): RegistryAccess {
+  const ref = image.kind === 'reference' ? image.ref : parseReference(image.contract.ref);
+  return registryAccess(
+    ref.registry,
+    {
+      username: inputs['registry-username'],
+      password: inputs['registry-password'],
+      ca: inputs['registry-ca'],
+    },
+    workDir,
+  );
 }

@@ -7,6 +7,7 @@ import type { ImageContract } from '@kubeline/image';
 import { verifyAttestationArgs, type CommonOptions } from './cosign-args.js';
 import { Cosign, writeOfflineTrustedRoot } from './cosign.js';
 import type { Verifier } from './identity.js';
+import type { RegistryAccess } from './registry-access.js';
 import { signTargets } from './targets.js';
 import { resolveVerifier } from './verifier.js';
 import { verifyTargets } from './verify.js';
@@ -19,14 +20,16 @@ export interface GateOptions {
   log: Logger;
   /** What the refusal says was not done, e.g. "nothing was deployed". */
   consequence: string;
+  /** A private registry's login and CA (registryAccess); the docker config's login otherwise. */
+  registry?: RegistryAccess;
 }
 
 /** Returns the line for the log; throws a one-line UserError when a digest is not signed. */
 async function gateCosign(verifier: Verifier, o: GateOptions) {
   const tool = await ensureTool('cosign', 'default', 'cosign');
-  const cosign = new Cosign(tool.path, tool.version, {}, []);
+  const cosign = new Cosign(tool.path, tool.version, o.registry?.env ?? {}, []);
   const resolved = resolveVerifier(verifier, o.workDir);
-  const options: CommonOptions = { major: cosign.major, tlog: o.tlog, registry: {} };
+  const options: CommonOptions = { major: cosign.major, tlog: o.tlog, registry: o.registry?.cosign ?? {} };
   if (resolved.keyBased && !o.tlog) options.trustedRoot = writeOfflineTrustedRoot(o.workDir);
   return { cosign, resolved, options };
 }
