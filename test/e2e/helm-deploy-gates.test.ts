@@ -1,6 +1,7 @@
 // helm-deploy's supply-chain gates on Helm 3 and 4: real images built with buildx and pushed to the
 // stack's registry, signed with cosign and a generated key (offline: no transparency log), scanned
 // with the real trivy and the stack's small DB. A refused image leaves the release as it was.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { repoRoot } from '../stack/paths.js';
@@ -277,6 +278,37 @@ describe.each(MAJORS)('Helm %i', (major) => {
         `^error: helm-deploy: registry ${env.AUTH_REGISTRY.replace(/[.]/g, '\\.')} needs credentials`,
       ),
     );
+  });
+
+  test('a private registry through docker credHelpers: kubeline and cosign ask the helper, as docker does', async () => {
+    const helperDir = tmp('kubeline-hd-helper-');
+    const asked = join(helperDir, 'asked');
+    // A real credential helper speaking docker's protocol (what ECR/GCR/ACR helpers do, offline).
+    writeFileSync(
+      join(helperDir, 'docker-credential-kubeline-test'),
+      `#!/bin/sh\nread server\necho "$1 $server" >> ${asked}\n[ "$server" = "${env.AUTH_REGISTRY}" ] || { echo "credentials not found in native keychain"; exit 1; }\nprintf '{"ServerURL":"%s","Username":"${env.AUTH_REGISTRY_USER}","Secret":"${env.AUTH_REGISTRY_PASSWORD}"}' "$server"\n`,
+      { mode: 0o755 },
+    );
+    const dockerConfig = tmp('kubeline-hd-credhelpers-');
+    writeFileSync(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({ credHelpers: { [env.AUTH_REGISTRY]: 'kubeline-test' } }),
+    );
+    const r = await deploy(
+      major,
+      {
+        release: 'helper',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        image: `${privateName}@${privateDigest}`,
+        'registry-ca': env.AUTH_REGISTRY_CA,
+        ...gate(),
+      },
+      { ...loopbackOnly, DOCKER_CONFIG: dockerConfig, PATH: `${helperDir}:${process.env.PATH}` },
+    );
+    succeeded(r);
+    expect(readFileSync(asked, 'utf8')).toContain(`get ${env.AUTH_REGISTRY}`);
+    expect(r.stdout + r.stderr + r.summary).not.toContain(env.AUTH_REGISTRY_PASSWORD);
   });
 
   test('require-scan refuses a report with CRITICAL findings, a report of another digest, and a bare passed output', async () => {

@@ -66,8 +66,8 @@ export class RegistryClient {
     if (opts.credentials) addSecret(opts.credentials.password);
   }
 
-  private credentials(): Credentials | undefined {
-    return this.opts.credentials ?? dockerConfigCredentials(this.registry);
+  private async credentials(): Promise<Credentials | undefined> {
+    return this.opts.credentials ?? (await dockerConfigCredentials(this.registry));
   }
 
   /** The manifest a reference names: its digest, media type and, for an index, its platforms. */
@@ -172,7 +172,7 @@ export class RegistryClient {
 
   private async authenticate(challenge: string, repository: string): Promise<void> {
     const { scheme, params } = parseChallenge(challenge);
-    const creds = this.credentials();
+    const creds = await this.credentials();
     if (scheme === 'basic') {
       if (!creds)
         throw new UserError(
