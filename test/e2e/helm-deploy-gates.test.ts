@@ -50,6 +50,23 @@ async function trivyReport(ref: string): Promise<string> {
   return out;
 }
 
+/** Signs (and attests) `ref` with the cosign-sign bundle and the test key, offline; `extra` adds inputs. */
+async function signWithAction(ref: string, extra: NodeJS.ProcessEnv): Promise<void> {
+  const r = await runBundle('cosign-sign', {
+    RUNNER_TEMP: tmp('kubeline-hd-sign-'),
+    KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR,
+    KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST,
+    TUF_ROOT: tmp('kubeline-hd-tuf-sign-'),
+    ...loopbackOnly,
+    INPUT_IMAGE: ref,
+    INPUT_KEY: join(keys, 'cosign.key'),
+    INPUT_PASSWORD: PASSWORD,
+    'INPUT_TRANSPARENCY-LOG': 'false',
+    ...extra,
+  });
+  if (r.code !== 0) throw new Error(`cosign-sign failed:\n${r.stderr}`);
+}
+
 beforeAll(async () => {
   const docker = await freshDockerConfig('helm-deploy-gates');
   const cosignEnv = {
@@ -89,19 +106,7 @@ beforeAll(async () => {
   vulnReport = await trivyReport(`${name}@${vulnerable}`);
   attested = await buildAndPush(busyboxContext(`attested-${tag}`), [`${name}:attested-${tag}`], docker);
   const attestedReport = await trivyReport(`${name}@${attested}`);
-  const signing = await runBundle('cosign-sign', {
-    RUNNER_TEMP: tmp('kubeline-hd-sign-'),
-    KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR,
-    KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST,
-    TUF_ROOT: tmp('kubeline-hd-tuf-sign-'),
-    ...loopbackOnly,
-    INPUT_IMAGE: `${name}@${attested}`,
-    INPUT_KEY: join(keys, 'cosign.key'),
-    INPUT_PASSWORD: PASSWORD,
-    'INPUT_VULN-REPORT': attestedReport,
-    'INPUT_TRANSPARENCY-LOG': 'false',
-  });
-  if (signing.code !== 0) throw new Error(`cosign-sign failed:\n${signing.stderr}`);
+  await signWithAction(`${name}@${attested}`, { 'INPUT_VULN-REPORT': attestedReport });
 
   const loggedIn = await freshDockerConfig('helm-deploy-gates-auth');
   await run(
@@ -114,22 +119,12 @@ beforeAll(async () => {
     [`${privateName}:private-${tag}`],
     loggedIn,
   );
-  const privateSigning = await runBundle('cosign-sign', {
-    RUNNER_TEMP: tmp('kubeline-hd-sign-'),
-    KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR,
-    KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST,
-    TUF_ROOT: tmp('kubeline-hd-tuf-sign-'),
+  await signWithAction(`${privateName}@${privateDigest}`, {
     DOCKER_CONFIG: tmp('kubeline-hd-nologin-'),
-    ...loopbackOnly,
-    INPUT_IMAGE: `${privateName}@${privateDigest}`,
-    INPUT_KEY: join(keys, 'cosign.key'),
-    INPUT_PASSWORD: PASSWORD,
     'INPUT_REGISTRY-USERNAME': env.AUTH_REGISTRY_USER,
     'INPUT_REGISTRY-PASSWORD': env.AUTH_REGISTRY_PASSWORD,
     'INPUT_REGISTRY-CA': env.AUTH_REGISTRY_CA,
-    'INPUT_TRANSPARENCY-LOG': 'false',
   });
-  if (privateSigning.code !== 0) throw new Error(`cosign-sign failed:\n${privateSigning.stderr}`);
 }, 300_000);
 
 describe.each(MAJORS)('Helm %i', (major) => {
