@@ -190,6 +190,9 @@ interface RunOptions {
   timeoutMs?: number;
   /** Written to helm's stdin (a `--password-stdin`). */
   input?: string;
+  /** Stops helm early (see exec): SIGTERM, which helm answers by failing the release cleanly. */
+  signal?: AbortSignal;
+  stopGraceMs?: number;
 }
 
 export class Helm {
@@ -211,6 +214,7 @@ export class Helm {
       allowFailure: opts.allowFailure,
       timeoutMs: opts.timeoutMs ?? HELM_COMMAND_TIMEOUT_MS,
       ...(opts.input !== undefined ? { input: opts.input } : {}),
+      ...(opts.signal ? { signal: opts.signal, stopGraceMs: opts.stopGraceMs } : {}),
     });
   }
 

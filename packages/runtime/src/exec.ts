@@ -17,6 +17,12 @@ export interface ExecOptions {
   silent?: boolean;
   /** Return a non-zero exit instead of throwing. */
   allowFailure?: boolean;
+  /**
+   * Stops the tool early (SIGTERM to its process group, SIGKILL after `stopGraceMs`, default 5 s):
+   * the caller has its answer. The result then says `stopped` and is returned, not thrown.
+   */
+  signal?: AbortSignal;
+  stopGraceMs?: number;
 }
 
 export interface ExecResult {
@@ -24,6 +30,8 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** Ended by `signal`. */
+  stopped?: boolean;
 }
 
 /** A tool that ran and failed: the message says which, the details carry its stderr tail. */
@@ -86,17 +94,27 @@ export async function exec(
   child.stdin.on('error', () => {}); // a child that exits before reading its stdin is not our error
   child.stdin.end(opts.input ?? '');
 
+  const stop = (graceMs: number) => {
+    if (!child.pid) return;
+    const pid = child.pid;
+    killGroup(pid, 'SIGTERM');
+    setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs).unref();
+  };
   let timedOut = false;
   const timer =
     opts.timeoutMs && opts.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
-          if (!child.pid) return;
-          const pid = child.pid;
-          killGroup(pid, 'SIGTERM');
-          setTimeout(() => killGroup(pid, 'SIGKILL'), 5000).unref();
+          stop(5000);
         }, opts.timeoutMs)
       : undefined;
+  let stopped = false;
+  const onStop = () => {
+    stopped = true;
+    stop(opts.stopGraceMs ?? 5000);
+  };
+  if (opts.signal?.aborted) onStop();
+  else opts.signal?.addEventListener('abort', onStop, { once: true });
 
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -106,11 +124,13 @@ export async function exec(
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : null)));
   });
   if (timer) clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onStop);
   untrack();
   for (const p of [outPending, errPending]) if (p.rest && !opts.silent) logger.info(p.rest);
   const result = { code: code ?? 1, stdout, stderr, durationMs: Date.now() - started };
   const cancelled = cancelledBy();
   if (cancelled) throw new CancelledError(cancelled);
+  if (stopped) return { ...result, stopped };
   if (timedOut)
     throw new ToolError(tool, code, stderr, `timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`);
   if (result.code !== 0 && !opts.allowFailure)

@@ -46,6 +46,37 @@ describe('exec', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('a stop signal sends SIGTERM first, lets the tool finish within the grace, and returns', async () => {
+    const stop = new AbortController();
+    // the tool answers SIGTERM by cleaning up (as helm fails its release) and exiting 3
+    const tool =
+      "process.on('SIGTERM', () => { console.log('cleaned up'); process.exit(3); }); setInterval(() => {}, 1000); console.log('up')";
+    const running = exec(NODE, ['-e', tool], {
+      silent: true,
+      allowFailure: true,
+      signal: stop.signal,
+      stopGraceMs: 5000,
+    });
+    setTimeout(() => stop.abort(), 400);
+    const r = await running;
+    expect(r).toMatchObject({ code: 3, stopped: true });
+    expect(r.stdout).toBe('up\ncleaned up\n');
+  });
+
+  it('a tool that ignores the stop signal is killed when the grace ends', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const running = exec(NODE, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], {
+      silent: true,
+      allowFailure: true,
+      signal: stop.signal,
+      stopGraceMs: 300,
+    });
+    setTimeout(() => stop.abort(), 200);
+    expect(await running).toMatchObject({ code: 128, stopped: true });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('a missing tool is reported by name', async () => {
     const err = await exec('/nonexistent/helm', ['version'], { silent: true }).catch((e) => e);
     expect(err.message).toBe('helm was not found (/nonexistent/helm)');
