@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ROOT } from '../scripts/actions.js';
 import { buildImageOverhead } from './build-image.js';
 import { coldStart } from './cold-start.js';
+import { failFast } from './fail-fast.js';
 import { helmDeploy } from './helm-deploy.js';
 import { trivyScanOverhead } from './trivy-scan.js';
 
@@ -15,6 +16,7 @@ const sections: Array<[string, () => string]> = [
   ['trivy-scan', () => trivyScanOverhead(Math.max(7, runs))],
   ['build-image', () => buildImageOverhead(Math.max(5, Math.round(runs / 2)))],
   ['helm-deploy', () => helmDeploy(Math.max(5, Math.round(runs / 2)))],
+  ['fail-fast', () => failFast()],
 ];
 
 console.log(

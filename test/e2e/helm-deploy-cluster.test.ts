@@ -90,6 +90,8 @@ async function startHangingDeploy(
     namespace,
     set: 'failReadiness=true',
     timeout: '120s',
+    // these runs must keep waiting until the test signals them
+    'fail-fast': 'false',
   };
   const given: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

@@ -102,6 +102,7 @@ describe('as cluster admin', () => {
     });
     const result = await waitForRollout(cluster, 'Deployment', 'broken', ns.name, {
       timeoutMs: 120_000,
+      failFast: false, // the Deployment's own deadline is what this shows
       ...quiet,
     });
     expect(result).toMatchObject({ ok: false, outcome: 'failed', reason: 'ProgressDeadlineExceeded' });
@@ -137,6 +138,7 @@ describe('as cluster admin', () => {
     await failDeploymentReadiness(adminKubeConfig(), ns.name, 'shop');
     const result = await waitForRollout(cluster, 'Deployment', 'shop', ns.name, {
       timeoutMs: 120_000,
+      failFast: false,
       ...quiet,
     });
     expect(result.reason).toBe('ProgressDeadlineExceeded');
@@ -170,6 +172,31 @@ describe('as cluster admin', () => {
     });
     expect(result).toMatchObject({ ok: true, outcome: 'complete' });
     expect(result.message).toBe('statefulset "db" rolling update complete: 2 new pods have been updated');
+  });
+
+  it('the fail-fast verdict ends a StatefulSet wait on its update revision’s crash-looping pod', async () => {
+    const template = webDeployment('crashdb').spec!.template;
+    const labels = { app: 'crashdb', 'kubeline.dev/fail-as': 'crashloop' };
+    await cluster.apps.createNamespacedStatefulSet({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'crashdb' },
+        spec: {
+          replicas: 1,
+          serviceName: 'crashdb',
+          selector: { matchLabels: { app: 'crashdb' } },
+          template: { ...template, metadata: { labels } },
+        },
+      },
+    });
+    const result = await waitForRollout(cluster, 'StatefulSet', 'crashdb', ns.name, {
+      timeoutMs: 120_000,
+      ...quiet,
+    });
+    expect(result).toMatchObject({ ok: false, outcome: 'failed', reason: 'FailFast' });
+    expect(result.message).toBe('CrashLoopBackOff: exit 1, 2 restarts');
+    expect(result.verdict?.fault).toMatchObject({ kind: 'crash-loop', pod: 'crashdb-0', container: 'app' });
+    expect(result.durationMs).toBeLessThan(30_000);
   });
 
   it('waitFor sees a change made after it started, by watch', async () => {

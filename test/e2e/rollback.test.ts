@@ -159,6 +159,51 @@ describe('plain Deployment (kind: deployment)', () => {
     expect(image(await readDeployment(ns.name, 'plain'))).toBe('app:1');
   });
 
+  test('a rollback to a revision that crash-loops fails fast with the cause, not at its timeout', async () => {
+    const crashing = { app: 'crashy', 'kubeline.dev/fail-as': 'crashloop' };
+    await apps().createNamespacedDeployment({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'crashy' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'crashy' } },
+          template: {
+            metadata: { labels: crashing },
+            spec: { containers: [{ name: 'app', image: 'app:1' }] },
+          },
+        },
+      },
+    });
+    await waitForDeployment(
+      adminKubeConfig(),
+      ns.name,
+      'crashy',
+      'revision 1',
+      (d) => (d.status?.observedGeneration ?? 0) >= 1,
+      30_000,
+    );
+    // revision 2 is healthy: the fail-as label comes off
+    await apps().patchNamespacedDeployment({
+      name: 'crashy',
+      namespace: ns.name,
+      body: [{ op: 'remove', path: '/spec/template/metadata/labels/kubeline.dev~1fail-as' }],
+    });
+    await waitForDeployment(adminKubeConfig(), ns.name, 'crashy', 'rolled out', isRolledOut, 30_000);
+    const started = Date.now();
+    const r = await rollback(4, {
+      release: 'crashy',
+      namespace: ns.name,
+      kind: 'deployment',
+      timeout: '120s',
+    });
+    expect(failedOneLine(r)).toMatch(
+      /^error: rollback: rollback of Deployment crashy to revision 1 failed fast: CrashLoopBackOff \(exit 1\): container app in pod crashy-\S+$/,
+    );
+    expect(Date.now() - started).toBeLessThan(40_000);
+    expect(r.outputs).toMatchObject({ status: 'failed' });
+  });
+
   test('last-good: the newest ReplicaSet helm-deploy saw ready', async () => {
     const [a, b] = [fakeDigest(), fakeDigest()];
     succeeded(

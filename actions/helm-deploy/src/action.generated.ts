@@ -166,6 +166,16 @@ export const action = {
       "required": false,
       "default": "5m"
     },
+    "fail-fast": {
+      "description": "Stop helm's wait as soon as a new pod fails for certain, instead of sitting out `timeout`: ImagePullBackOff, CreateContainerConfigError or Unschedulable for 10 s (a cluster autoscaler scale-up is waited for), CrashLoopBackOff at `fail-fast-restarts` restarts, OOMKilled, or readiness failing past its probes' budget (startup + initial delay + period × failure threshold). The release then fails with the cause in one line (and is rolled back with `rollback-on-failure`).",
+      "required": false,
+      "default": "true"
+    },
+    "fail-fast-restarts": {
+      "description": "Restarts of a crash-looping container that make the fail-fast verdict (an integer ≥ 1).",
+      "required": false,
+      "default": "2"
+    },
     "force": {
       "description": "Replace resources that cannot be updated in place: Helm 3 `--force`, Helm 4 `--force-replace`.",
       "required": false,

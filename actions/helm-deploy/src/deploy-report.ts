@@ -26,7 +26,11 @@ export function workloadCause(outcomes: WorkloadOutcome[], timeoutMs: number): s
   if (!failed.length) return undefined;
   return failed
     .map((o) => {
-      const what = o.state === 'timeout' ? `not ready after ${formatDuration(timeoutMs)}` : 'failed';
+      const what = o.verdict
+        ? 'failed fast'
+        : o.state === 'timeout'
+          ? `not ready after ${formatDuration(timeoutMs)}`
+          : 'failed';
       return `${o.kind} ${o.name} ${what}: ${diagnose(o.diagnostics!)}`;
     })
     .join('; ');

@@ -43,6 +43,8 @@ export const inputSpec = {
   wait: input.boolean(),
   'rollback-on-failure': input.boolean(),
   timeout: input.duration({ min: 1000 }),
+  'fail-fast': input.boolean(),
+  'fail-fast-restarts': input.number({ min: 1, max: 1000, integer: true }),
   force: input.boolean(),
   'server-side': input.enum(['auto', 'true', 'false'] as const),
   'pending-grace': input.duration({ min: 0 }),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubelineError, runUrl } from '@kubeline/runtime';
 import {
+  DEFAULT_FAIL_FAST,
   DEPLOY_ID_ANNOTATION,
   diagnosticsMargin,
   explainForbidden,
@@ -103,6 +104,7 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
   const deployId = crypto.randomUUID();
   const cmd = upgradeArgs(d, false, deployId);
   const stop = new AbortController();
+  const failedFast = new AbortController();
   const watching = renderReportOf(cmd.report, stop.signal).then((report) =>
     report && !report.error
       ? watchRollouts(
@@ -111,6 +113,7 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
           deployId,
           timeoutMs - diagnosticsMargin(timeoutMs),
           stop.signal,
+          { failFast: failFastPolicy(d), onFailure: (o) => stopHelmOnVerdict(d, o, failedFast) },
         )
       : [],
   );
@@ -124,8 +127,12 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
     silent: true,
     allowFailure: true,
     timeoutMs: timeoutMs + 120_000,
+    // helm answers SIGTERM by failing the release and, with rollback-on-failure, rolling it back
+    signal: failedFast.signal,
+    stopGraceMs: Math.min(timeoutMs, 120_000),
   });
   stop.abort();
+  if (r.stopped) await recoverStopped(d, lock);
   ctx.log.debug(`helm ${r.code === 0 ? 'succeeded' : 'failed'} after ${Date.now() - d.started} ms`);
   const outcomes: WorkloadOutcome[] = await watching;
   const report = readRenderReport(cmd.report);
@@ -142,6 +149,41 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
   lock.assertHeld('recording the release as healthy');
   await succeeded(d, JSON.parse(r.stdout) as HelmRelease, resources);
   summarizeDeploy(ctx.summary, facts, resources, outcomes);
+}
+
+function failFastPolicy(d: Deploy) {
+  if (!(d.inputs['fail-fast'] ?? true) || !d.inputs.wait) return false as const;
+  return {
+    ...DEFAULT_FAIL_FAST,
+    crashRestarts: d.inputs['fail-fast-restarts'] ?? DEFAULT_FAIL_FAST.crashRestarts,
+  };
+}
+
+/** A certain failure ends helm's wait now, not at its timeout. */
+function stopHelmOnVerdict(d: Deploy, o: WorkloadOutcome, failedFast: AbortController): void {
+  if (!o.verdict || failedFast.signal.aborted) return;
+  const { fault, firstSeen, at } = o.verdict;
+  d.ctx.log.warning(
+    `${o.kind} ${o.name}: ${fault.detail} (pod ${fault.pod}); failing fast ${Math.round((at - firstSeen) / 1000)}s after the first sign, stopping helm's wait`,
+  );
+  failedFast.abort();
+}
+
+/** helm killed past its grace leaves the release pending: it is ours, so it is recovered now. */
+async function recoverStopped(d: Deploy, lock: ReleaseLock): Promise<void> {
+  const { helm, inputs, target, ctx } = d;
+  const history = await helm.history(inputs.release, target);
+  const decision = pendingDecision(inputs.release, history, 0, Date.now(), true);
+  if (decision.action === 'none') return;
+  if (!inputs['rollback-on-failure']) {
+    ctx.log.warning(`release ${inputs.release} was left ${history.at(-1)?.status} when helm was stopped`);
+    return;
+  }
+  lock.assertHeld('recovering the stopped release');
+  await recoverPending(helm, inputs.release, target, decision, {
+    timeoutMs: inputs.timeout ?? 300_000,
+    log: ctx.log,
+  });
 }
 
 interface HelmRelease {

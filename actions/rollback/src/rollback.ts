@@ -192,7 +192,9 @@ async function rollbackDeployment(
     const d = await collectDiagnostics(cluster, ns, { owner: { kind: 'Deployment', name } });
     renderDiagnostics(ctx.summary, d);
     throw new KubelineError(
-      `rollback of Deployment ${name} to revision ${choice.to} failed: ${result.message}: ${diagnose(d)}`,
+      result.reason === 'FailFast'
+        ? `rollback of Deployment ${name} to revision ${choice.to} failed fast: ${diagnose(d)}`
+        : `rollback of Deployment ${name} to revision ${choice.to} failed: ${result.message}: ${diagnose(d)}`,
     );
   }
   ctx.output('status', 'deployed');

@@ -1,8 +1,13 @@
 import type { Diagnostics } from './diagnostics.js';
-import { isFailingPod, type ContainerView, type EventView, type PodView } from './pod-status.js';
+import {
+  CONTAINER_SETUP_REASONS as CONTAINER_SETUP,
+  IMAGE_PULL_REASONS as IMAGE_PULL,
+  isFailingPod,
+  type ContainerView,
+  type EventView,
+  type PodView,
+} from './pod-status.js';
 
-const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const CONTAINER_SETUP = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 const POD_SETUP_EVENTS = new Set(['FailedMount', 'FailedAttachVolume', 'FailedCreatePodSandBox']);
 
 /** `web-1, web-2, web-3 and 2 more` */

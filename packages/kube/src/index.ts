@@ -73,4 +73,15 @@ export {
   type ResourceRef,
   type WorkloadRef,
   type WorkloadOutcome,
+  type WatchOptions,
 } from './rollout-watch.js';
+export {
+  DEFAULT_FAIL_FAST,
+  FaultEvidence,
+  podFaults,
+  type FailFastPolicy,
+  type FaultKind,
+  type PodFault,
+  type Verdict,
+} from './fail-fast.js';
+export { watchForFault } from './fail-fast-watch.js';

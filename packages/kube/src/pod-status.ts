@@ -6,6 +6,8 @@ export interface Condition {
   status: string;
   reason?: string;
   message?: string;
+  /** When the condition last changed (ISO). */
+  since?: string;
 }
 
 export interface ContainerView {
@@ -21,6 +23,13 @@ export interface ContainerView {
   /** The previous run's end, which explains a CrashLoopBackOff. */
   lastTermination?: { reason?: string; exitCode?: number; message?: string };
   hasReadinessProbe: boolean;
+  /** When the current run started (ISO), for a running container. */
+  startedAt?: string;
+  /**
+   * How long this container may go unready before its probes have had every chance: startup
+   * probe budget + initial delay + period × failure threshold, with the API's defaults.
+   */
+  readinessBudgetMs?: number;
 }
 
 export interface PodView {
@@ -46,11 +55,30 @@ export interface EventView {
   lastSeen?: string;
 }
 
+/** Waiting reasons of a container whose image cannot be had. */
+export const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
+/** Waiting reasons of a container that cannot be created from its spec (a missing Secret key). */
+export const CONTAINER_SETUP_REASONS: ReadonlySet<string> = new Set([
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
 type Time = Date | string | undefined | null;
 const iso = (t: Time): string | undefined => (t ? new Date(t).toISOString() : undefined);
 
+interface RawProbe {
+  initialDelaySeconds?: number | null;
+  periodSeconds?: number | null;
+  failureThreshold?: number | null;
+}
 interface RawState {
-  running?: object | null;
+  running?: { startedAt?: Time } | null;
   waiting?: { reason?: string; message?: string } | null;
   terminated?: { reason?: string; message?: string; exitCode?: number } | null;
 }
@@ -65,7 +93,8 @@ interface RawContainerStatus {
 interface RawContainer {
   name: string;
   image?: string;
-  readinessProbe?: object | null;
+  readinessProbe?: RawProbe | null;
+  startupProbe?: RawProbe | null;
 }
 export interface RawPod {
   metadata?: {
@@ -76,7 +105,7 @@ export interface RawPod {
   spec?: { nodeName?: string; containers?: RawContainer[]; initContainers?: RawContainer[] };
   status?: {
     phase?: string;
-    conditions?: Condition[];
+    conditions?: (Omit<Condition, 'since'> & { lastTransitionTime?: Time })[];
     containerStatuses?: RawContainerStatus[];
     initContainerStatuses?: RawContainerStatus[];
   };
@@ -105,7 +134,17 @@ function containerView(
       ? { reason: last.reason, exitCode: last.exitCode, message: last.message }
       : undefined,
     hasReadinessProbe: !!spec.readinessProbe,
+    startedAt: iso(st?.running?.startedAt),
+    readinessBudgetMs: spec.readinessProbe ? readinessBudget(spec) : undefined,
   };
+}
+
+// The API's probe defaults: no initial delay, every 10 s, 3 failures.
+const probeBudget = (p: RawProbe) =>
+  ((p.initialDelaySeconds ?? 0) + (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3)) * 1000;
+
+function readinessBudget(spec: RawContainer): number {
+  return (spec.startupProbe ? probeBudget(spec.startupProbe) : 0) + probeBudget(spec.readinessProbe!);
 }
 
 export function podView(pod: RawPod): PodView {
@@ -119,12 +158,15 @@ export function podView(pod: RawPod): PodView {
       containerView(c, byName(status.containerStatuses, c.name), false),
     ),
   ];
-  const conditions = (status.conditions ?? []).map(({ type, status: s, reason, message }) => ({
-    type,
-    status: s,
-    reason: reason || undefined,
-    message: message || undefined,
-  }));
+  const conditions = (status.conditions ?? []).map(
+    ({ type, status: s, reason, message, lastTransitionTime }) => ({
+      type,
+      status: s,
+      reason: reason || undefined,
+      message: message || undefined,
+      since: iso(lastTransitionTime),
+    }),
+  );
   return {
     name: pod.metadata?.name ?? '',
     phase: status.phase ?? 'Unknown',

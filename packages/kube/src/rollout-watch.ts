@@ -2,8 +2,10 @@
 // rolls back, the failing pods are gone. So while helm waits, each workload of this deploy is
 // watched, and one that fails — or is still not ready shortly before helm's deadline — has its
 // conditions, pods, events and logs collected at that moment.
-import type { Cluster } from './client.js';
+import type { Cluster, KubernetesObject } from './client.js';
 import { collectDiagnostics, type Diagnostics } from './diagnostics.js';
+import type { FailFastPolicy, Verdict } from './fail-fast.js';
+import { watchForFault } from './fail-fast-watch.js';
 import {
   ROLLOUT_KINDS,
   rolloutStatus,
@@ -26,6 +28,15 @@ export interface WorkloadOutcome extends WorkloadRef {
   state: 'complete' | 'failed' | 'timeout' | 'cancelled';
   message: string;
   diagnostics?: Diagnostics;
+  /** Set when the fail-fast verdict ended the wait. */
+  verdict?: Verdict;
+}
+
+export interface WatchOptions {
+  /** The fail-fast policy; `false` waits for readiness or the deadline only. */
+  failFast: FailFastPolicy | false;
+  /** Called as soon as a workload has failed for certain, while the others are still watched. */
+  onFailure?: (outcome: WorkloadOutcome) => void;
 }
 
 /** A resource as a manifest names it; the namespace may be left to the release's. */
@@ -54,33 +65,48 @@ async function watchOne(
   deployId: string,
   timeoutMs: number,
   signal: AbortSignal,
+  opts: WatchOptions,
 ): Promise<WorkloadOutcome> {
   let status: RolloutStatus = {
     state: 'progressing',
     message: `waiting for ${w.kind} ${w.name} to be updated`,
   };
+  const settled = new AbortController();
+  const both = AbortSignal.any([signal, settled.signal]);
+  const ours = (obj: KubernetesObject | undefined) =>
+    obj?.metadata?.annotations?.[DEPLOY_ID_ANNOTATION] === deployId;
+  const faultWatch = opts.failFast
+    ? watchForFault(cluster, w, both, opts.failFast, ours).then((v) => {
+        if (v) settled.abort();
+        return v;
+      })
+    : Promise.resolve(undefined);
   const result = await waitFor(
     cluster,
     { apiVersion: 'apps/v1', kind: w.kind, name: w.name, namespace: w.namespace },
     (obj) => {
-      if (obj?.metadata?.annotations?.[DEPLOY_ID_ANNOTATION] !== deployId) return false;
+      if (!ours(obj)) return false;
       status = rolloutStatus(w.kind, obj as WorkloadSnapshot);
       return status.state !== 'progressing';
     },
-    { timeoutMs, signal },
-  );
-  if (result.status === 'cancelled') return { ...w, state: 'cancelled', message: status.message };
+    { timeoutMs, signal: both },
+  ).finally(() => settled.abort());
+  const verdict = await faultWatch;
+  if (!verdict && result.status === 'cancelled') return { ...w, state: 'cancelled', message: status.message };
   if (result.status === 'met' && status.state === 'complete')
     return { ...w, state: 'complete', message: status.message };
   const diagnostics = await collectDiagnostics(cluster, w.namespace, {
     owner: { kind: w.kind, name: w.name },
   });
-  return {
+  const outcome: WorkloadOutcome = {
     ...w,
-    state: result.status === 'timeout' ? 'timeout' : 'failed',
-    message: status.message,
+    state: !verdict && result.status === 'timeout' ? 'timeout' : 'failed',
+    message: verdict ? verdict.fault.detail : status.message,
     diagnostics,
+    ...(verdict ? { verdict } : {}),
   };
+  opts.onFailure?.(outcome);
+  return outcome;
 }
 
 /** Watches every workload until it is ready, fails, or `timeoutMs` passes; aborted when helm ends. */
@@ -90,10 +116,11 @@ export async function watchRollouts(
   deployId: string,
   timeoutMs: number,
   signal: AbortSignal,
+  opts: WatchOptions,
 ): Promise<WorkloadOutcome[]> {
   return Promise.all(
     workloads.map((w) =>
-      watchOne(cluster, w, deployId, timeoutMs, signal).catch((e: unknown): WorkloadOutcome => ({
+      watchOne(cluster, w, deployId, timeoutMs, signal, opts).catch((e: unknown): WorkloadOutcome => ({
         ...w,
         state: 'cancelled',
         message: `not watched: ${(e as Error).message}`,

@@ -7,12 +7,16 @@ import {
   type WorkloadSnapshot,
 } from './rollout-status.js';
 import { waitFor } from './wait.js';
+import { DEFAULT_FAIL_FAST, type FailFastPolicy, type Verdict } from './fail-fast.js';
+import { watchForFault } from './fail-fast-watch.js';
 
 export interface RolloutOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   /** Each new progress message; defaults to the log, like `kubectl rollout status`. */
   onProgress?: (message: string) => void;
+  /** Stop at the first certain pod failure (default), or `false` to wait out the timeout. */
+  failFast?: FailFastPolicy | false;
 }
 
 export interface RolloutResult {
@@ -21,13 +25,15 @@ export interface RolloutResult {
   name: string;
   namespace: string;
   outcome: 'complete' | 'failed' | 'timeout' | 'cancelled';
-  /** For a failure: ProgressDeadlineExceeded, UnsupportedStrategy, NotFound, Timeout, Cancelled. */
+  /** For a failure: ProgressDeadlineExceeded, UnsupportedStrategy, NotFound, Timeout, Cancelled, FailFast. */
   reason?: string;
   /** The last status message, e.g. `2 of 3 updated replicas are available`. */
   message: string;
   durationMs: number;
   /** The last snapshot seen, for diagnostics. */
   object?: KubernetesObject;
+  /** The pod failure that ended the wait early. */
+  verdict?: Verdict;
 }
 
 /**
@@ -45,6 +51,15 @@ export async function waitForRollout(
   const progress = opts.onProgress ?? ((m: string) => log.info(m));
   let last: RolloutStatus = { state: 'progressing', message: `waiting for ${kind} ${name}` };
   let missing = false;
+  const settled = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, settled.signal]) : settled.signal;
+  const policy = opts.failFast ?? DEFAULT_FAIL_FAST;
+  const faultWatch = policy
+    ? watchForFault(cluster, { kind, name, namespace }, signal, policy).then((v) => {
+        if (v) settled.abort();
+        return v;
+      })
+    : Promise.resolve(undefined);
   const waited = await waitFor(
     cluster,
     { apiVersion: 'apps/v1', kind, name, namespace },
@@ -56,9 +71,19 @@ export async function waitForRollout(
       last = status;
       return status.state !== 'progressing';
     },
-    { timeoutMs: opts.timeoutMs, signal: opts.signal },
-  );
+    { timeoutMs: opts.timeoutMs, signal },
+  ).finally(() => settled.abort());
+  const verdict = await faultWatch;
   const base = { kind, name, namespace, durationMs: Date.now() - started, object: waited.object };
+  if (verdict)
+    return {
+      ...base,
+      ok: false,
+      outcome: 'failed',
+      reason: 'FailFast',
+      message: verdict.fault.detail,
+      verdict,
+    };
   if (waited.status === 'met' && missing)
     return {
       ...base,

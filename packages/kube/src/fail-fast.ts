@@ -1,0 +1,140 @@
+// The fail-fast verdict (helm #7429, #11116): `helm --wait` sits out its whole timeout on a pod that
+// can never become ready. Pure: from the new revision's pods and the time, which of them are
+// certain failures. States that can still clear by themselves (a registry blip, a Secret another
+// controller is about to create, a node the autoscaler is adding) must persist for a short
+// confirmation window first; the rest are a verdict when seen.
+import {
+  CONTAINER_SETUP_REASONS,
+  IMAGE_PULL_REASONS,
+  type ContainerView,
+  type PodView,
+} from './pod-status.js';
+
+export interface FailFastPolicy {
+  /** A crash-looping container is a verdict once it has restarted this many times. */
+  crashRestarts: number;
+  /** How long a state that can still clear must persist before it is a verdict. */
+  confirmMs: number;
+}
+
+export const DEFAULT_FAIL_FAST: FailFastPolicy = { crashRestarts: 2, confirmMs: 10_000 };
+
+export type FaultKind =
+  'image-pull' | 'container-config' | 'crash-loop' | 'oom-killed' | 'unschedulable' | 'readiness';
+
+export interface PodFault {
+  kind: FaultKind;
+  pod: string;
+  container?: string;
+  /** One line: the reason and what the pod says about it. */
+  detail: string;
+}
+
+/** Faults that can clear by themselves, so they must persist for `confirmMs`. */
+const NEEDS_CONFIRMATION: ReadonlySet<FaultKind> = new Set([
+  'image-pull',
+  'container-config',
+  'unschedulable',
+]);
+
+const ms = (iso: string | undefined) => (iso ? new Date(iso).getTime() : undefined);
+
+function containerFault(
+  pod: PodView,
+  c: ContainerView,
+  now: number,
+  p: FailFastPolicy,
+): PodFault | undefined {
+  const at = { pod: pod.name, container: c.name };
+  if (c.state === 'waiting' && IMAGE_PULL_REASONS.has(c.reason ?? ''))
+    return { ...at, kind: 'image-pull', detail: `${c.reason}: ${c.message ?? c.image}` };
+  if (c.state === 'waiting' && CONTAINER_SETUP_REASONS.has(c.reason ?? ''))
+    return { ...at, kind: 'container-config', detail: `${c.reason}: ${c.message ?? 'no detail'}` };
+  if (c.ready) return undefined;
+  const ended = c.state === 'terminated' ? { reason: c.reason, exitCode: c.exitCode } : c.lastTermination;
+  if (ended?.reason === 'OOMKilled' && c.restarts >= 1)
+    return {
+      ...at,
+      kind: 'oom-killed',
+      detail: `OOMKilled (exit ${ended.exitCode ?? 137}), ${c.restarts} restarts`,
+    };
+  if (c.restarts >= p.crashRestarts && ended && ended.exitCode !== 0)
+    return {
+      ...at,
+      kind: 'crash-loop',
+      detail: `CrashLoopBackOff: exit ${ended.exitCode ?? '?'}${ended.reason && ended.reason !== 'Error' ? ` (${ended.reason})` : ''}, ${c.restarts} restarts`,
+    };
+  return readinessFault(pod, c, now);
+}
+
+/** Running but unready for longer than its probes allow: they have had every chance to pass. */
+function readinessFault(pod: PodView, c: ContainerView, now: number): PodFault | undefined {
+  if (c.init || pod.phase !== 'Running' || c.state !== 'running' || c.readinessBudgetMs === undefined)
+    return undefined;
+  const started = ms(c.startedAt);
+  if (started === undefined) return undefined;
+  const readySince = ms(pod.failingConditions.find((x) => x.type === 'Ready')?.since) ?? started;
+  const unreadyFor = now - Math.max(started, readySince);
+  if (unreadyFor <= c.readinessBudgetMs) return undefined;
+  return {
+    kind: 'readiness',
+    pod: pod.name,
+    container: c.name,
+    detail: `readiness probe failing for ${Math.round(unreadyFor / 1000)}s, past its budget of ${Math.round(c.readinessBudgetMs / 1000)}s`,
+  };
+}
+
+function unschedulable(pod: PodView): PodFault | undefined {
+  const cond = pod.failingConditions.find((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable');
+  if (!cond || pod.node) return undefined;
+  return { kind: 'unschedulable', pod: pod.name, detail: `Unschedulable: ${cond.message ?? 'no node fits'}` };
+}
+
+/** Every fault each pod shows now, before any confirmation. */
+export function podFaults(
+  pods: PodView[],
+  now: number,
+  policy: FailFastPolicy = DEFAULT_FAIL_FAST,
+): PodFault[] {
+  const faults: PodFault[] = [];
+  for (const pod of pods) {
+    if (pod.terminating || pod.phase === 'Succeeded') continue;
+    const fault =
+      unschedulable(pod) ?? pod.containers.map((c) => containerFault(pod, c, now, policy)).find(Boolean);
+    if (fault) faults.push(fault);
+  }
+  return faults;
+}
+
+export interface Verdict {
+  fault: PodFault;
+  /** When the fault was first seen (ms since the epoch). */
+  firstSeen: number;
+  at: number;
+}
+
+/**
+ * Tracks faults across observations: a fault that needs confirming becomes the verdict once it has
+ * been seen continuously for `confirmMs`; one that disappears starts over.
+ */
+export class FaultEvidence {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly policy: FailFastPolicy = DEFAULT_FAIL_FAST) {}
+
+  observe(pods: PodView[], now: number): Verdict | undefined {
+    const faults = podFaults(pods, now, this.policy);
+    const current = new Set<string>();
+    let verdict: Verdict | undefined;
+    for (const fault of faults) {
+      const key = `${fault.pod}\u0000${fault.kind}`;
+      current.add(key);
+      const firstSeen = this.seen.get(key) ?? now;
+      this.seen.set(key, firstSeen);
+      const confirmed = !NEEDS_CONFIRMATION.has(fault.kind) || now - firstSeen >= this.policy.confirmMs;
+      if (confirmed && (!verdict || firstSeen < verdict.firstSeen)) verdict = { fault, firstSeen, at: now };
+    }
+    for (const key of this.seen.keys()) if (!current.has(key)) this.seen.delete(key);
+    return verdict;
+  }
+}

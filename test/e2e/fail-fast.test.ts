@@ -1,0 +1,118 @@
+// The fail-fast verdict end to end: kwok stages put the new pods in each state the kubelet reports
+// for a release that can never become ready (test/stack/kwok-stages.ts), the real scheduler makes
+// them Unschedulable; helm-deploy must stop helm's wait with the cause in one line long before
+// helm's own timeout, and the release is rolled back. On Helm 3 and Helm 4.
+import { describe, expect, test } from '@jest/globals';
+import { useTestNamespace } from './harness/kube.js';
+import {
+  MAJORS,
+  WEB_CHART,
+  deploy,
+  failedOneLine,
+  history,
+  nothingLeft,
+  readDeployment,
+  succeeded,
+} from './helm-deploy.harness.js';
+
+/** helm's own deadline: a verdict must come long before it. */
+const TIMEOUT_S = 120;
+
+const causes: [string, string, RegExp][] = [
+  ['a crash loop', 'failAs=crashloop', /CrashLoopBackOff \(exit 1\): container web in pod web-\S+/],
+  ['an OOM kill', 'failAs=oom', /CrashLoopBackOff \(OOMKilled, exit 137\): container web in pod web-\S+/],
+  [
+    'an image that cannot be pulled',
+    'failAs=imagepull',
+    /ImagePullBackOff: image \S+ not found \(pod web-\S+\)/,
+  ],
+  [
+    'a missing Secret',
+    'failAs=config',
+    /CreateContainerConfigError: secret "kubeline-missing" not found \(container web in pod web-\S+\)/,
+  ],
+  [
+    'no node that fits',
+    'nodeSelector.kubeline\\.dev/pool=none',
+    /node\(s\) didn't match Pod's node affinity\/selector: 0\/\d+ nodes available \(pod web-\S+ cannot be scheduled\)/,
+  ],
+  [
+    'readiness failing past its probes budget',
+    'failReadiness=true,readinessPeriodSeconds=1',
+    /pods web-\S+ never became Ready: readiness probe failing/,
+  ],
+];
+
+describe.each(MAJORS)('Helm %i', (major) => {
+  const ns = useTestNamespace(`ff${major}`);
+
+  test.each(causes)(
+    '%s fails the release fast, names the cause, and rolls back',
+    async (_name, set, cause) => {
+      const release = { release: 'web', chart: WEB_CHART, namespace: ns.name };
+      succeeded(await deploy(major, release));
+      const before = (await history(major, 'web', ns.name)).length;
+      const started = Date.now();
+      const r = await deploy(major, { ...release, set, timeout: `${TIMEOUT_S}s` });
+      const elapsedS = (Date.now() - started) / 1000;
+
+      const line = failedOneLine(r);
+      expect(line).toMatch(/^error: helm-deploy: release web failed: Deployment web failed fast: /);
+      expect(line).toMatch(cause);
+      expect(line).toMatch(/; rolled back to revision \d+$/);
+      // the verdict within 30 s of the first sign, and the whole run far inside helm's timeout
+      const sign = /failing fast (\d+)s after the first sign, stopping helm's wait/.exec(r.stderr);
+      expect(sign).not.toBeNull();
+      expect(Number(sign![1])).toBeLessThanOrEqual(30);
+      expect(elapsedS).toBeLessThan(TIMEOUT_S / 2);
+      expect(r.outputs).toMatchObject({ status: 'failed' });
+      expect(r.summary).toContain('### Why Deployment web failed');
+
+      const after = await history(major, 'web', ns.name);
+      expect(after.slice(before).map((h) => h.status)).toEqual(['failed', 'deployed']);
+      expect(after.at(-1)!.description).toMatch(/^Rollback to \d+/);
+      const d = await readDeployment(ns.name, 'web');
+      expect(d.spec?.template.metadata?.labels?.['kubeline.dev/fail-as']).toBeUndefined();
+      expect(d.spec?.template.spec?.nodeSelector).toBeUndefined();
+      nothingLeft(r.temp);
+    },
+  );
+});
+
+describe('fail-fast: false', () => {
+  const ns = useTestNamespace('ffoff');
+
+  test('waits out helm’s timeout as before, and a crash loop below the restart threshold is no verdict', async () => {
+    const release = { release: 'web', chart: WEB_CHART, namespace: ns.name };
+    succeeded(await deploy(4, release));
+    const off = await deploy(4, {
+      ...release,
+      set: 'failAs=crashloop',
+      timeout: '12s',
+      'fail-fast': 'false',
+    });
+    expect(failedOneLine(off)).toMatch(
+      /^error: helm-deploy: release web failed: Deployment web not ready after 12s: CrashLoopBackOff \(exit 1\)/,
+    );
+    expect(off.stderr).not.toContain('failing fast');
+    // the stage stops at 2 restarts: a threshold of 3 never fires
+    const high = await deploy(4, {
+      ...release,
+      set: 'failAs=crashloop',
+      timeout: '12s',
+      'fail-fast-restarts': '3',
+    });
+    expect(failedOneLine(high)).toMatch(/not ready after 12s: CrashLoopBackOff/);
+    expect(high.stderr).not.toContain('failing fast');
+  });
+
+  test('a bad fail-fast-restarts is one line naming the input', async () => {
+    const r = await deploy(4, {
+      release: 'web',
+      chart: WEB_CHART,
+      namespace: ns.name,
+      'fail-fast-restarts': '0',
+    });
+    expect(failedOneLine(r)).toMatch(/^error: helm-deploy: input fail-fast-restarts.*\b0\b.*an integer ≥ 1/);
+  });
+});
