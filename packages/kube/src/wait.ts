@@ -1,5 +1,6 @@
 import type { Cluster, KubernetesObject, WatchHandle } from './client.js';
-import { apiStatus } from './errors.js';
+import { isTransientStatus } from '@kubeline/runtime';
+import { ClusterUnreachableError, apiStatus, networkError } from './errors.js';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -20,11 +21,21 @@ export type WaitResult<T> =
 const WATCH_SECONDS = 25;
 // A watch that keeps failing before delivering anything is not renewed forever.
 const MAX_FRUITLESS_WATCHES = 5;
+// An API server that is away (restarting, upgraded, overloaded) is waited for, up to the deadline.
+const OUTAGE_RETRY_MS = [250, 500, 1000, 2000, 4000];
+
+/** The API server is away for now: nothing to do with the object or our access to it. */
+function isOutage(err: unknown): boolean {
+  const status = apiStatus(err);
+  if (status !== undefined) return isTransientStatus(status);
+  return err instanceof ClusterUnreachableError || networkError(err) !== undefined;
+}
 
 /**
  * Waits, by list-then-watch (no polling), until `predicate` accepts the object's state; it sees
  * `undefined` while the object does not exist. Watches are renewed from the last resourceVersion
- * and the list is redone when the server says it expired (410). API errors reject.
+ * and the list is redone when the server says it expired (410). API errors reject, except the
+ * server being away (refused or dropped connections, 5xx, 429): that is waited out, to the deadline.
  */
 export function waitFor<T extends KubernetesObject = KubernetesObject>(
   cluster: Cluster,
@@ -37,6 +48,7 @@ export function waitFor<T extends KubernetesObject = KubernetesObject>(
     let current: T | undefined;
     let handle: WatchHandle | undefined;
     let fruitless = 0;
+    let outages = 0;
     const fieldSelector = `metadata.name=${ref.name}`;
 
     const finish = (settle: () => void) => {
@@ -78,6 +90,7 @@ export function waitFor<T extends KubernetesObject = KubernetesObject>(
           fieldSelector,
         );
         observe(list.items[0]);
+        outages = 0;
         rv = list.metadata?.resourceVersion;
       }
       if (finished) return;
@@ -93,21 +106,32 @@ export function waitFor<T extends KubernetesObject = KubernetesObject>(
             return;
           }
           delivered = true;
+          outages = 0;
           rv = obj.metadata?.resourceVersion ?? rv;
           if (type !== 'BOOKMARK') observe(type === 'DELETED' ? undefined : (obj as T));
         },
         (err) => {
           if (finished) return;
+          if (err && isOutage(err)) return retryLater();
           fruitless = err && !delivered ? fruitless + 1 : 0;
           if (err && (apiStatus(err) === 401 || apiStatus(err) === 403)) return fail(err);
           if (fruitless >= MAX_FRUITLESS_WATCHES) return fail(err);
-          // A dropped connection or an expired version: list again; a clean end: resume.
-          cycle(expired || err ? undefined : rv).catch(fail);
+          // An expired version: list again; a clean end: resume.
+          start(expired ? undefined : rv);
         },
       );
       handle = h;
       if (finished) h.abort();
     };
-    cycle().catch(fail);
+    // The list and watch are redone from scratch, after a pause, while the server is away.
+    const retryLater = () => {
+      if (finished) return;
+      const pause = OUTAGE_RETRY_MS[Math.min(outages++, OUTAGE_RETRY_MS.length - 1)]!;
+      setTimeout(() => start(undefined), pause).unref();
+    };
+    const start = (rv?: string) => {
+      cycle(rv).catch((err: unknown) => (isOutage(err) ? retryLater() : fail(err)));
+    };
+    start();
   });
 }
