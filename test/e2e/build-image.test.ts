@@ -12,6 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -408,6 +409,30 @@ describe('build-image, more of what users rely on', () => {
     expect(b.out.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect((JSON.parse(b.out['image-json']!) as ImageContract).pushed).toBe(false);
     expect(await new RegistryClient(env.REGISTRY).manifest(parseReference(tag))).toBeUndefined();
+  });
+
+  test('a builder that accepts the connection and never answers is stopped at timeout, in one line', async () => {
+    // a black hole on loopback: buildx connects, then waits for a gRPC answer that never comes
+    const held: Socket[] = [];
+    const hole = createServer((socket) => held.push(socket));
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r));
+    const port = (hole.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const b = await build(
+        { context: context(), tags: `${env.REGISTRY}/e2e/build-image-hang:t-${unique()}`, timeout: '5s' },
+        { BUILDKIT_HOST: `tcp://127.0.0.1:${port}` },
+      );
+      expect(b.code).toBe(1);
+      expect(errorLines(b)).toEqual([
+        'error: build-image: the build did not finish within timeout (5s); it was stopped',
+      ]);
+      expect(Date.now() - started).toBeLessThan(45_000);
+      expect(existsSync(join(b.runnerTemp, 'state'))).toBe(false);
+    } finally {
+      for (const s of held) s.destroy();
+      hole.close();
+    }
   });
 
   test('missing context and Dockerfile are named; the step leaves no login behind', async () => {

@@ -281,6 +281,7 @@ function request(over: Partial<BuildRequest> = {}): BuildRequest {
     noCache: false,
     push: 'tags',
     workDir: '/tmp/w',
+    timeoutMs: 60_000,
     ...over,
   };
 }

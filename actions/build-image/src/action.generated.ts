@@ -93,6 +93,11 @@ export const action = {
       "required": false,
       "default": "false"
     },
+    "timeout": {
+      "description": "How long the build and its push may take (e.g. `30m`, `2h`); a build still running then is stopped and the step fails naming this bound. Tagging and registry reads have fixed bounds of their own (2 min each).",
+      "required": false,
+      "default": "60m"
+    },
     "registry-username": {
       "description": "User for the registries of `tags`; written to a private docker config removed when the job step ends. Empty: existing docker logins are used.",
       "required": false,

@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KubelineError, UserError, exec, log } from '@kubeline/runtime';
 import { formatReference } from '@kubeline/image';
-import type { BuildRequest, BuildResult, ImageBuilder } from './builder.js';
+import {
+  LOCAL_CALL_TIMEOUT_MS,
+  buildTimedOut,
+  type BuildRequest,
+  type BuildResult,
+  type ImageBuilder,
+} from './builder.js';
 import { buildahCacheUse } from './cache-use.js';
 import { isLoopbackRegistry } from '@kubeline/image';
 import { caDir } from './registry-tls.js';
@@ -39,9 +45,11 @@ export class Buildah implements ImageBuilder {
   }
 
   static async create(): Promise<Buildah> {
-    const r = await exec('buildah', ['--version'], { silent: true }).catch(() => {
-      throw new UserError('builder buildah: the buildah command is not installed on this runner');
-    });
+    const r = await exec('buildah', ['--version'], { silent: true, timeoutMs: LOCAL_CALL_TIMEOUT_MS }).catch(
+      () => {
+        throw new UserError('builder buildah: the buildah command is not installed on this runner');
+      },
+    );
     return new Buildah(/(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? 'unknown');
   }
 
@@ -92,11 +100,16 @@ export class Buildah implements ImageBuilder {
     const iidFile = path.join(req.workDir, 'iid');
     let bud;
     try {
-      bud = await exec('buildah', this.budArgs(req, iidFile, req.cacheTo));
+      bud = await exec('buildah', this.budArgs(req, iidFile, req.cacheTo), { timeoutMs: req.timeoutMs });
     } catch (err) {
-      if (req.cacheTo.length === 0 || !/cache/i.test(String((err as { stderr?: string }).stderr))) throw err;
+      if (req.cacheTo.length === 0 || !/cache/i.test(String((err as { stderr?: string }).stderr)))
+        throw buildTimedOut(err, req);
       log.warning('the build failed while exporting its cache; building again without cache-to');
-      bud = await exec('buildah', this.budArgs(req, iidFile, []));
+      bud = await exec('buildah', this.budArgs(req, iidFile, []), { timeoutMs: req.timeoutMs }).catch(
+        (e: unknown) => {
+          throw buildTimedOut(e, req);
+        },
+      );
     }
     // buildah's local digest is not what a registry serves (buildah#3866): only a push tells.
     const digest =
@@ -130,7 +143,11 @@ export class Buildah implements ImageBuilder {
       else if (isLoopbackRegistry(registry)) args.push('--tls-verify=false');
       if (req.dockerConfig) args.push('--authfile', path.join(req.dockerConfig, 'config.json'));
     }
-    await exec('buildah', [...args, this.local, destination]);
+    await exec('buildah', [...args, this.local, destination], { timeoutMs: req.timeoutMs }).catch(
+      (err: unknown) => {
+        throw buildTimedOut(err, req);
+      },
+    );
     return fs.readFileSync(digestFile, 'utf8').trim();
   }
 
@@ -161,9 +178,7 @@ export class Buildah implements ImageBuilder {
     const r = await exec(
       'buildah',
       [...STORAGE, 'inspect', '--type', 'image', '--format', format, this.local],
-      {
-        silent: true,
-      },
+      { silent: true, timeoutMs: LOCAL_CALL_TIMEOUT_MS },
     );
     const [platform = '', manifest = '{}'] = r.stdout.split('\n');
     const m = JSON.parse(manifest) as { config?: { size: number }; layers?: Array<{ size: number }> };
@@ -173,6 +188,10 @@ export class Buildah implements ImageBuilder {
   async cleanup(): Promise<void> {
     if (!this.made) return;
     const args = this.made === 'manifest' ? ['manifest', 'rm', this.local] : ['rmi', this.local];
-    await exec('buildah', [...STORAGE, ...args], { silent: true, allowFailure: true }).catch(() => undefined);
+    await exec('buildah', [...STORAGE, ...args], {
+      silent: true,
+      allowFailure: true,
+      timeoutMs: LOCAL_CALL_TIMEOUT_MS,
+    }).catch(() => undefined);
   }
 }

@@ -1,3 +1,4 @@
+import { KubelineError, ToolError, formatDuration } from '@kubeline/runtime';
 import type { CacheUse } from './cache-use.js';
 import type { TaggedRef } from './targets.js';
 
@@ -30,6 +31,22 @@ export interface BuildRequest {
   registryCa?: string;
   /** A private folder for the builder's files (metadata, secrets); removed after the build. */
   workDir: string;
+  /** The bound on the build and its push (input `timeout`). */
+  timeoutMs: number;
+}
+
+/** Tagging, manifest reads and other registry calls of a builder: quick, or the registry is stuck. */
+export const REGISTRY_CALL_TIMEOUT_MS = 120_000;
+/** Local calls (version, inspect, builder set-up). */
+export const LOCAL_CALL_TIMEOUT_MS = 30_000;
+
+/** A build that outlived its bound: one line naming the input, not the tool's exit. */
+export function buildTimedOut(err: unknown, req: BuildRequest): unknown {
+  if (!(err instanceof ToolError) || !err.timedOut) return err;
+  return new KubelineError(
+    `the build did not finish within timeout (${formatDuration(req.timeoutMs)}); it was stopped`,
+    err.details,
+  );
 }
 
 export interface BuildResult {

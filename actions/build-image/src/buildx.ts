@@ -4,7 +4,14 @@ import path from 'node:path';
 import { KubelineError, ToolError, exec, log, runnerTemp } from '@kubeline/runtime';
 import { imageName } from '@kubeline/image';
 import { ensureTool } from '@kubeline/tools';
-import type { BuildRequest, BuildResult, ImageBuilder } from './builder.js';
+import {
+  LOCAL_CALL_TIMEOUT_MS,
+  REGISTRY_CALL_TIMEOUT_MS,
+  buildTimedOut,
+  type BuildRequest,
+  type BuildResult,
+  type ImageBuilder,
+} from './builder.js';
 import { buildxArgs, cacheExportErrors, isCacheExportFailure, secretEnv } from './buildx-args.js';
 import { gatedFlags } from './buildx-features.js';
 import { buildxCacheUse } from './cache-use.js';
@@ -47,6 +54,7 @@ export class Buildx implements ImageBuilder {
         {
           env: { BUILDX_CONFIG: buildxConfig },
           silent: true,
+          timeoutMs: LOCAL_CALL_TIMEOUT_MS,
         },
       );
     return new Buildx(tool.path, tool.version, name, buildxConfig);
@@ -71,8 +79,11 @@ export class Buildx implements ImageBuilder {
         buildxArgs(req, { builder: this.builder, metadataFile, iidFile, gatedFlags: gated.flags, cacheTo }),
         {
           env: { ...this.env(req), ...secretEnv(req) },
+          timeoutMs: req.timeoutMs,
         },
-      );
+      ).catch((err: unknown) => {
+        throw buildTimedOut(err, req);
+      });
     let result;
     try {
       result = await run(req.cacheTo);
@@ -103,6 +114,7 @@ export class Buildx implements ImageBuilder {
       env: this.env(req),
       silent: true,
       allowFailure: true,
+      timeoutMs: LOCAL_CALL_TIMEOUT_MS,
     });
     return /^Platforms:\s+([^,\s]+)/m.exec(r.stdout)?.[1];
   }
@@ -115,7 +127,10 @@ export class Buildx implements ImageBuilder {
       const tags = list.flatMap((r) => ['--tag', `${repo}:${r.tag}`]);
       const args = ['imagetools', 'create', '--builder', this.builder, '--prefer-index=false'];
       try {
-        await exec(this.bin, [...args, ...tags, `${repo}@${digest}`], { env: this.env(req) });
+        await exec(this.bin, [...args, ...tags, `${repo}@${digest}`], {
+          env: this.env(req),
+          timeoutMs: REGISTRY_CALL_TIMEOUT_MS,
+        });
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
         throw new KubelineError(
@@ -145,7 +160,12 @@ export class Buildx implements ImageBuilder {
 
   private async rawManifest(req: BuildRequest, ref: string): Promise<Manifest> {
     const args = ['imagetools', 'inspect', '--builder', this.builder, '--raw', ref];
-    return JSON.parse((await exec(this.bin, args, { env: this.env(req), silent: true })).stdout) as Manifest;
+    const r = await exec(this.bin, args, {
+      env: this.env(req),
+      silent: true,
+      timeoutMs: REGISTRY_CALL_TIMEOUT_MS,
+    });
+    return JSON.parse(r.stdout) as Manifest;
   }
 
   async cleanup(): Promise<void> {}

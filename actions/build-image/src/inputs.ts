@@ -69,6 +69,7 @@ export const inputSpec = {
   sbom: input.enum(['false', 'true']),
   pull: input.boolean(),
   'no-cache': input.boolean(),
+  timeout: input.duration({ min: 1000 }),
   'registry-username': input.string(),
   'registry-password': input.secret(),
   'registry-ca': input.multiline(),

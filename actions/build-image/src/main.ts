@@ -87,6 +87,7 @@ function buildRequest(
     push,
     ...access,
     workDir,
+    timeoutMs: inputs.timeout ?? 60 * 60_000,
   };
 }
 

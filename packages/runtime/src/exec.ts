@@ -36,6 +36,8 @@ export interface ExecResult {
 
 /** A tool that ran and failed: the message says which, the details carry its stderr tail. */
 export class ToolError extends KubelineError {
+  /** Stopped by its timeout, not failed by itself. */
+  readonly timedOut: boolean;
   constructor(
     readonly tool: string,
     readonly code: number | null,
@@ -44,6 +46,7 @@ export class ToolError extends KubelineError {
   ) {
     const tail = mask(stderr).trimEnd().split('\n').slice(-20);
     super(`${tool} ${reason}`, tail[0] === '' ? [] : tail);
+    this.timedOut = reason.startsWith('timed out');
   }
 }
 
