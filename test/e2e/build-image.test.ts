@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { RegistryClient, parseImageInput, parseReference, type ImageContract } from '@kubeline/image';
 import { repoRoot } from '../stack/paths.js';
 import { loadStackEnv } from './harness/stack-env.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { runBundle, type Ran } from '../support/processes.js';
 
 const env = loadStackEnv();
@@ -448,5 +449,56 @@ describe('build-image, more of what users rely on', () => {
       `error: build-image: Dockerfile ${join(dir, 'Dockerfile')} does not exist (input "file")`,
     ]);
     expect(existsSync(join(b.runnerTemp, 'state'))).toBe(false);
+  });
+});
+
+describe('build-image against a flaky registry (a fault-injecting proxy in front of the real one)', () => {
+  const isManifest = (path: string) => /\/manifests\//.test(path);
+  const byKubeline = (userAgent: string) => userAgent === '';
+
+  test('503s and dropped connections while pushing and reading back: retried, and the digest is the one served', async () => {
+    const proxy = await startFaultProxy(`http://${env.REGISTRY}`, ({ method, path, userAgent }, earlier) => {
+      if (earlier > 0) return 'pass';
+      // the builder: its first manifest push is refused, its first blob check is cut off
+      if (!byKubeline(userAgent) && method === 'PUT' && isManifest(path)) return 'unavailable';
+      if (!byKubeline(userAgent) && method === 'HEAD' && /\/blobs\//.test(path)) return 'drop';
+      // kubeline's own tag lookup and read-back: refused once, then cut off once
+      if (byKubeline(userAgent) && isManifest(path)) return method === 'GET' ? 'unavailable' : 'drop';
+      return 'pass';
+    });
+    try {
+      const tag = `${proxy.host}/e2e/build-image-flaky:t-${unique()}`;
+      const b = ok(await build({ builder: 'buildx', context: context(), tags: tag }));
+      const faults = proxy.seen.filter((s) => s.fault !== 'pass');
+      expect(faults.some((s) => !byKubeline(s.userAgent) && s.fault === 'unavailable')).toBe(true);
+      expect(faults.some((s) => byKubeline(s.userAgent) && s.fault === 'unavailable')).toBe(true);
+      expect(await served(tag.replace(proxy.host, env.REGISTRY))).toBe(b.out.digest);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('a registry that keeps refusing the read-back after the push fails the step closed, in one line', async () => {
+    let pushed = false;
+    const proxy = await startFaultProxy(`http://${env.REGISTRY}`, ({ method, path, userAgent }) => {
+      if (!byKubeline(userAgent) && method === 'PUT' && isManifest(path)) pushed = true;
+      return pushed && byKubeline(userAgent) && isManifest(path) ? 'unavailable' : 'pass';
+    });
+    try {
+      const b = await build({
+        builder: 'buildx',
+        context: context(),
+        tags: `${proxy.host}/e2e/build-image-down:t-${unique()}`,
+      });
+      expect(b.code).toBe(1);
+      expect(b.stderr).not.toMatch(/^\s+at /m);
+      expect(errorLines(b)).toHaveLength(1);
+      expect(errorLines(b)[0]).toMatch(
+        new RegExp(`^error: build-image: .*registry ${proxy.host} answered HTTP 503`),
+      );
+      expect(b.out['image-json']).toBeUndefined(); // no contract for an image whose digest was never confirmed
+    } finally {
+      await proxy.close();
+    }
   });
 });
