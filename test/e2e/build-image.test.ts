@@ -21,6 +21,7 @@ import { RegistryClient, parseImageInput, parseReference, type ImageContract } f
 import { repoRoot } from '../stack/paths.js';
 import { loadStackEnv } from './harness/stack-env.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { plantSecret } from '../support/secret-audit.js';
 import { runBundle, type Ran } from '../support/processes.js';
 
 const env = loadStackEnv();
@@ -32,7 +33,7 @@ const loopbackOnly = {
   HTTPS_PROXY: 'http://127.0.0.1:9',
   NO_PROXY: '127.0.0.1,localhost',
 };
-const SECRET = `tok-${randomBytes(12).toString('hex')}`;
+const SECRET = plantSecret(`tok-${randomBytes(12).toString('hex')}`);
 let toolCache: string;
 const made: string[] = [];
 /** A temp folder removed when the file's tests end. */
@@ -228,7 +229,7 @@ describe.each(['buildx', 'buildah'] as const)('build-image with %s', (builder) =
 
 describe('build-image with the wrong registry password', () => {
   test.each(['buildx', 'buildah'])('%s: exit 1, one clear line, the password in no log', async (builder) => {
-    const wrong = `wrong-${randomBytes(8).toString('hex')}`;
+    const wrong = plantSecret(`wrong-${randomBytes(8).toString('hex')}`);
     const b = await build({
       builder,
       context: context(),

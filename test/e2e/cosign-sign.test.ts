@@ -13,6 +13,7 @@ import { buildAndPush, busyboxContext } from './harness/images.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
 import { freshDockerConfig, offlineTrivyImage, run, runExpectingFailure } from './harness/tools.js';
 import { runBundle, type Ran } from '../support/processes.js';
+import { plantSecret } from '../support/secret-audit.js';
 
 const env = loadStackEnv();
 const unique = () => randomBytes(4).toString('hex');
@@ -21,7 +22,7 @@ const loopbackOnly = {
   HTTPS_PROXY: 'http://127.0.0.1:9',
   NO_PROXY: '127.0.0.1,localhost',
 };
-const KEY_PASSWORD = `key-pw-${unique()}`;
+const KEY_PASSWORD = plantSecret(`key-pw-${unique()}`);
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 // One tool cache for the file: cosign is downloaded from the mirror once, then found in the cache.
 const toolCache = tmp('kubeline-cs-tools-');

@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoordinationV1Api } from '@kubernetes/client-node';
+import { plantSecret } from '../support/secret-audit.js';
 import { repoRoot } from '../stack/paths.js';
 import { NODE } from '../support/processes.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
@@ -457,7 +458,7 @@ describe('GitHub Deployments (against a local fake of the GitHub API)', () => {
   test.each(MAJORS)(
     'Helm %i: a deployment with in_progress then success, or failure, linking the environment and the run',
     async (major) => {
-      const token = `ghs_fake${unique()}${unique()}`;
+      const token = plantSecret(`ghs_fake${unique()}${unique()}`);
       const ghEnv = githubEnv();
       const inputs = {
         release: `gh${major}`,
@@ -517,7 +518,7 @@ describe('GitHub Deployments (against a local fake of the GitHub API)', () => {
   );
 
   test('the post step marks a deployment whose main step never finished as error', async () => {
-    const token = `ghs_fake${unique()}`;
+    const token = plantSecret(`ghs_fake${unique()}`);
     const ghEnv = {
       ...githubEnv(),
       STATE_isPost: 'true',

@@ -4,6 +4,7 @@ import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { serveDir } from '../support/http-fixture.js';
+import { plantSecret } from '../support/secret-audit.js';
 import { useTestNamespace } from './harness/kube.js';
 import {
   MAJORS,
@@ -206,7 +207,7 @@ describe.each(MAJORS)('Helm %i', (major) => {
   test('a private chart repository: the password reaches helm on stdin, never on any argv', async () => {
     const repoDir = tmp('kubeline-hd-private-repo-');
     await helmCli(major, ['package', WEB_CHART, '--destination', repoDir]);
-    const password = `planted-chart-pw-${unique()}`;
+    const password = plantSecret(`planted-chart-pw-${unique()}`);
     const server = await serveDir(repoDir, { username: 'charts', password });
     const seenOnArgv: string[] = [];
     // Every process's command line, read from /proc while the deploy runs.
