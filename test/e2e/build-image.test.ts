@@ -1,6 +1,7 @@
 // build-image's committed bundle against the real stack: buildx (sha256-verified from the stack's tool
 // mirror) on the standalone buildkitd, and Debian buildah; pushes to the open and the authenticated
 // registry, read back with kubeline's own RegistryClient and the registry's HTTP API.
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -22,7 +23,7 @@ import { repoRoot } from '../stack/paths.js';
 import { loadStackEnv } from './harness/stack-env.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { plantSecret } from '../support/secret-audit.js';
-import { runBundle, type Ran } from '../support/processes.js';
+import { NODE, runBundle, type Ran } from '../support/processes.js';
 
 const env = loadStackEnv();
 const unique = () => randomBytes(4).toString('hex');
@@ -501,5 +502,93 @@ describe('build-image against a flaky registry (a fault-injecting proxy in front
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('build-image cancelled mid-build (the job cancelled: SIGTERM, or SIGKILL after the grace)', () => {
+  /** A context whose build sits in a RUN step for a minute, so the signal lands mid-build. */
+  function slowContext(): string {
+    const dir = context();
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM scratch\nCOPY busybox /bin/busybox\nCOPY marker /marker\nRUN ["/bin/busybox", "sleep", "60"]\n',
+    );
+    return dir;
+  }
+
+  /** Starts the bundle as a runner would and resolves once the build's RUN step is running. */
+  async function startSlowBuild(runnerTemp: string, extra: Record<string, string> = {}) {
+    const inputs = {
+      builder: 'buildx',
+      context: slowContext(),
+      tags: `${env.AUTH_REGISTRY}/e2e/build-image-cancel:t-${unique()}`,
+      'registry-username': env.AUTH_REGISTRY_USER,
+      'registry-password': env.AUTH_REGISTRY_PASSWORD,
+      'registry-ca': env.AUTH_REGISTRY_CA,
+    };
+    const vars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+    const child = spawn(NODE, [join(repoRoot, 'actions/build-image/dist/index.js')], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...loopbackOnly,
+        RUNNER_TEMP: runnerTemp,
+        RUNNER_TOOL_CACHE: toolCache,
+        KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR ?? '',
+        KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST ?? '',
+        BUILDKIT_HOST: env.BUILDKIT_HOST,
+        KUBELINE_PLATFORM: 'cli',
+        ...vars,
+        ...extra,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    while (!/RUN \["\/bin\/busybox", "sleep", "60"\]/.test(stderr) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    if (Date.now() >= deadline) throw new Error(`the build never reached its RUN step:\n${stderr}`);
+    return { child, exited, stderr: () => stderr, context: inputs.context };
+  }
+
+  const workDirs = (runnerTemp: string) =>
+    readdirSync(runnerTemp).filter((f) => f.startsWith('kubeline-build-image-'));
+  /** buildx processes still building this context (their argv names it). */
+  const buildxFor = (contextDir: string) =>
+    spawnSync('pgrep', ['-f', contextDir], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+
+  test('SIGTERM: buildx is stopped, the login removed, exit 143 with one line', async () => {
+    const runnerTemp = tempDir('kubeline-bi-cancel-');
+    const run = await startSlowBuild(runnerTemp);
+    expect(workDirs(runnerTemp)).toHaveLength(1); // the login is in there
+    const started = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(143);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(run.stderr()).toContain('error: build-image: cancelled by SIGTERM');
+    expect(run.stderr()).not.toMatch(/^\s+at /m);
+    expect(workDirs(runnerTemp)).toEqual([]);
+    expect(buildxFor(run.context)).toEqual([]);
+  });
+
+  test('SIGKILL: the post step removes the login the killed main step left', async () => {
+    const runnerTemp = tempDir('kubeline-bi-kill-');
+    const run = await startSlowBuild(runnerTemp);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const left = workDirs(runnerTemp);
+    expect(left).toHaveLength(1);
+    expect(readdirSync(join(runnerTemp, left[0]!)).length).toBeGreaterThan(0);
+    const post = await runBundle('build-image', {
+      RUNNER_TEMP: runnerTemp,
+      KUBELINE_PLATFORM: 'cli',
+      KUBELINE_PHASE: 'post',
+    });
+    expect(post.code).toBe(0);
+    expect(workDirs(runnerTemp)).toEqual([]);
+    // the orphaned buildx is the runner's to stop (it kills the job's process tree); stop it here
+    for (const pid of buildxFor(run.context)) spawnSync('kill', ['-9', pid]);
   });
 });
