@@ -91,7 +91,36 @@ describe('the API server restarting during a rollout wait', () => {
     expect(result.verdict?.fault.kind).toBe('crash-loop');
   });
 
-  it('helm-deploy rides out a restart while helm waits, and records the release healthy', async () => {
+  it('a deploy that cannot renew its lock while the API server is away stops, and the next run recovers', async () => {
+    const short = { KUBELINE_LOCK_LEASE_SECONDS: '9' }; // renewed every 3 s, lost after 6 s unrenewed
+    const release = { release: 'fenced', chart: WEB_CHART, namespace: ns.name };
+    succeeded(await deploy(4, release, short));
+    const running = deploy(
+      4,
+      { ...release, set: 'failReadiness=true', timeout: '60s', 'fail-fast': 'false' },
+      short,
+    );
+    await new Promise((r) => setTimeout(r, 4_000));
+    await restartApiserver(12_000);
+    const r = await running;
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^error: helm-deploy: lost the deploy lock of release fenced \(not renewed for \S+: .*\); stopped before anything after helm upgrade$/,
+    );
+    // helm was killed, not let fail: it wrote nothing after the lock was lost
+    expect((await history(4, 'fenced', ns.name)).at(-1)?.status).toBe('pending-upgrade');
+
+    // the next run waits out the lease, takes it over and recovers the pending release at once
+    const next = await deploy(4, release, short);
+    succeeded(next);
+    expect(next.stderr).toMatch(/took over the deploy lock of release fenced from \S+/);
+    expect(next.stderr).toMatch(/has been pending-upgrade .* rolling back to revision 1 before deploying/);
+    expect((await history(4, 'fenced', ns.name)).at(-1)?.status).toBe('deployed');
+  });
+
+  it('helm-deploy’s watch rides out a restart while helm waits, and still explains the failure', async () => {
     succeeded(await deploy(4, { release: 'web', chart: WEB_CHART, namespace: ns.name }));
     // a rollout kept waiting by readiness until the restart is over
     const running = deploy(4, {

@@ -127,11 +127,14 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
     silent: true,
     allowFailure: true,
     timeoutMs: timeoutMs + 120_000,
-    // helm answers SIGTERM by failing the release and, with rollback-on-failure, rolling it back
-    signal: failedFast.signal,
-    stopGraceMs: Math.min(timeoutMs, 120_000),
+    // A verdict: helm answers SIGTERM by failing the release (and rolling it back), given time.
+    // A lost lock: another run may own the release now, so helm is killed before it writes more.
+    signal: AbortSignal.any([failedFast.signal, lock.signal]),
+    stopGraceMs: () => (lock.signal.aborted ? 0 : Math.min(timeoutMs, 120_000)),
   });
   stop.abort();
+  // killed for a lost lock: the next holder recovers the release it left pending
+  if (lock.signal.aborted) lock.assertHeld('anything after helm upgrade');
   if (r.stopped) await recoverStopped(d, lock);
   ctx.log.debug(`helm ${r.code === 0 ? 'succeeded' : 'failed'} after ${Date.now() - d.started} ms`);
   const outcomes: WorkloadOutcome[] = await watching;

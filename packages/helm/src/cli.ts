@@ -1,6 +1,13 @@
 // Everything that differs between Helm 3 and Helm 4 is decided here, as argv built from the major
 // version of the binary kubeline installed: a flag renamed in Helm 4 is never passed to Helm 3.
-import { KubelineError, ToolError, UserError, exec, type ExecResult } from '@kubeline/runtime';
+import {
+  KubelineError,
+  ToolError,
+  UserError,
+  exec,
+  type ExecOptions,
+  type ExecResult,
+} from '@kubeline/runtime';
 
 export type HelmMajor = 3 | 4;
 
@@ -192,7 +199,7 @@ interface RunOptions {
   input?: string;
   /** Stops helm early (see exec): SIGTERM, which helm answers by failing the release cleanly. */
   signal?: AbortSignal;
-  stopGraceMs?: number;
+  stopGraceMs?: ExecOptions['stopGraceMs'];
 }
 
 export class Helm {

@@ -22,7 +22,8 @@ export interface ExecOptions {
    * the caller has its answer. The result then says `stopped` and is returned, not thrown.
    */
   signal?: AbortSignal;
-  stopGraceMs?: number;
+  /** A number, or chosen by the abort's reason (0: SIGKILL at once, the tool may do nothing more). */
+  stopGraceMs?: number | ((reason: unknown) => number);
 }
 
 export interface ExecResult {
@@ -100,6 +101,7 @@ export async function exec(
   const stop = (graceMs: number) => {
     if (!child.pid) return;
     const pid = child.pid;
+    if (graceMs <= 0) return killGroup(pid, 'SIGKILL');
     killGroup(pid, 'SIGTERM');
     setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs).unref();
   };
@@ -114,7 +116,8 @@ export async function exec(
   let stopped = false;
   const onStop = () => {
     stopped = true;
-    stop(opts.stopGraceMs ?? 5000);
+    const grace = opts.stopGraceMs;
+    stop(typeof grace === 'function' ? grace(opts.signal?.reason) : (grace ?? 5000));
   };
   if (opts.signal?.aborted) onStop();
   else opts.signal?.addEventListener('abort', onStop, { once: true });
