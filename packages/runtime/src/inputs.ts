@@ -33,6 +33,9 @@ function singleLine(v: string, name: string): string {
   return v;
 }
 
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const input = {
   string: (opts: { pattern?: RegExp; allowed?: string } = {}) =>
     parser<string>('string', (raw, name) => {
@@ -79,11 +82,9 @@ export const input = {
       const v = raw.trim();
       if (v === '') return undefined;
       const ms = parseDuration(v);
-      if (
-        Number.isNaN(ms) ||
-        (opts.min !== undefined && ms < opts.min) ||
-        (opts.max !== undefined && ms > opts.max)
-      )
+      // No timer runs longer than Node's (24.8 days): a longer one would fire at once.
+      const max = Math.min(opts.max ?? MAX_TIMER_MS, MAX_TIMER_MS);
+      if (!Number.isFinite(ms) || (opts.min !== undefined && ms < opts.min) || ms > max)
         throw new InputError(name, v, 'allowed: a duration such as 90s, 5m or 1h30m');
       return ms;
     }),
