@@ -21,6 +21,8 @@ echo "$repo" >> "${calls}"
 case "$repo" in
   *ratelimited*) echo "FATAL OCI repository error: GET https://$repo: TOOMANYREQUESTS: retry later" >&2; exit 1;;
   *down*) echo "FATAL dial tcp 127.0.0.1:1: connect: connection refused" >&2; exit 1;;
+  *olddb*) mkdir -p "$cache/db"; : > "$cache/db/trivy.db"
+          echo '{"Version":2,"NextUpdate":"2999-01-01T00:00:00Z","UpdatedAt":"2000-01-01T00:00:00Z"}' > "$cache/db/metadata.json";;
   *good*) mkdir -p "$cache/db"; : > "$cache/db/trivy.db"
           echo '{"Version":2,"NextUpdate":"2999-01-01T00:00:00Z","UpdatedAt":"2099-01-01T00:00:00Z"}' > "$cache/db/metadata.json";;
 esac
@@ -70,16 +72,80 @@ describe('ensureVulnDb', () => {
     );
   });
 
-  it('a stale cache is used, with a warning, when every mirror fails', async () => {
+  /** A cached DB with this metadata. */
+  function cachedDb(meta: object): string {
     const dir = cacheDir();
     fs.mkdirSync(path.join(dir, 'db'));
     fs.writeFileSync(path.join(dir, 'db', 'trivy.db'), '');
-    fs.writeFileSync(
-      path.join(dir, 'db', 'metadata.json'),
-      JSON.stringify({ Version: 2, NextUpdate: '2000-01-01T00:00:00Z' }),
+    fs.writeFileSync(path.join(dir, 'db', 'metadata.json'), JSON.stringify({ Version: 2, ...meta }));
+    return dir;
+  }
+  const down = ['127.0.0.1:1/down/db:2'];
+
+  it('a stale cache that no mirror can refresh fails the scan closed, saying why it is stale', async () => {
+    const dir = cachedDb({ NextUpdate: '2000-01-01T00:00:00Z', UpdatedAt: '1999-12-31T18:00:00Z' });
+    const err = await ensureVulnDb({ trivy, cacheDir: dir, mirrors: down, timeoutMs: 10_000 }).catch(
+      (e) => e,
     );
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe(
+      "the cached trivy vulnerability DB (built 1999-12-31T18:00:00Z) is stale — past its NextUpdate 2000-01-01T00:00:00Z, trivy's freshness rule — and no mirror could refresh it: 127.0.0.1:1/down/db:2 (connection refused); db-max-age: any scans with it anyway",
+    );
+  });
+
+  it('db-max-age: any scans with a stale cache, with a warning, when every mirror fails', async () => {
+    const dir = cachedDb({ NextUpdate: '2000-01-01T00:00:00Z' });
     await expect(
-      ensureVulnDb({ trivy, cacheDir: dir, mirrors: ['127.0.0.1:1/down/db:2'], timeoutMs: 10_000 }),
+      ensureVulnDb({ trivy, cacheDir: dir, mirrors: down, timeoutMs: 10_000, maxAge: 'any' }),
     ).resolves.toBe('stale');
+  });
+
+  it('db-max-age: a DB trivy calls fresh but built too long ago is refreshed, or fails the scan', async () => {
+    const old = {
+      NextUpdate: '2999-01-01T00:00:00Z',
+      UpdatedAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
+    };
+    const maxAge = 2 * 3600_000;
+    // fresh by trivy's rule: no download without db-max-age
+    await expect(
+      ensureVulnDb({ trivy, cacheDir: cachedDb(old), mirrors: down, timeoutMs: 10_000 }),
+    ).resolves.toBe('cached');
+    expect(fs.readFileSync(calls, 'utf8')).toBe('');
+    // 3 h old against 2 h: refreshed from a good mirror
+    await expect(
+      ensureVulnDb({
+        trivy,
+        cacheDir: cachedDb(old),
+        mirrors: ['127.0.0.1:1/good/db:2'],
+        timeoutMs: 10_000,
+        maxAge,
+      }),
+    ).resolves.toBe('downloaded');
+    // and with every mirror down, refused
+    const err = await ensureVulnDb({
+      trivy,
+      cacheDir: cachedDb(old),
+      mirrors: down,
+      timeoutMs: 10_000,
+      maxAge,
+    }).catch((e) => e);
+    expect(err.message).toMatch(
+      /is stale — older than db-max-age \(120m0s\) — and no mirror could refresh it/,
+    );
+  });
+
+  it('db-max-age: a mirror serving a DB that is already too old counts as failed', async () => {
+    // this mirror serves a DB built in 2000
+    const err = await ensureVulnDb({
+      trivy,
+      cacheDir: cacheDir(),
+      mirrors: ['127.0.0.1:1/olddb/db:2'],
+      timeoutMs: 10_000,
+      maxAge: 24 * 3600_000,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(
+      /olddb\/db:2 \(served a DB built 2000-01-01T00:00:00Z, older than db-max-age\)/,
+    );
   });
 });

@@ -63,6 +63,11 @@ export const action = {
       "required": false,
       "default": "mirror.gcr.io/aquasec/trivy-db:2, ghcr.io/aquasecurity/trivy-db:2"
     },
+    "db-max-age": {
+      "description": "How old the vulnerability DB may be. Empty: trivy's own rule — a DB past its NextUpdate (and not downloaded within the hour) is refreshed, and the scan fails when no mirror can refresh it. A duration (`24h`): a DB built longer ago than that is refreshed too, and a mirror serving one that old counts as failed. `any`: a stale DB is scanned with, with a warning (air-gapped runners).",
+      "required": false,
+      "default": ""
+    },
     "java-db-repository": {
       "description": "OCI repositories of the trivy Java DB, tried in order. Empty: the Java DB is not downloaded (jar files are not matched).",
       "required": false,

@@ -60,6 +60,10 @@ export const inputSpec = {
   'ignore-file': input.string(),
   scanners: listOf(SCANNERS),
   'db-repository': repositories(true),
+  'db-max-age': input.string({
+    pattern: /^(any|(\d+(ms|s|m|h))+)$/,
+    allowed: "empty (trivy's rule), any, or a duration such as 24h or 90m",
+  }),
   'java-db-repository': repositories(false),
   'cache-dir': input.string(),
   'registry-username': input.string(),

@@ -14,7 +14,7 @@ import { checkTarget, registryLogin, resolveTarget } from './target.js';
 import { needsVulnDb } from './trivy-args.js';
 import { collectFindings, type Finding } from './trivy-report.js';
 import { writeScanSummary } from './summary.js';
-import { ensureVulnDb } from './vuln-db.js';
+import { ensureVulnDb, maxAgeOf } from './vuln-db.js';
 
 /** Reported as the analyzer version in GitLab reports. */
 const KUBELINE_VERSION = '0.1.0';
@@ -86,6 +86,7 @@ async function scan(ctx: Ctx, inputs: Inputs, c: Checked) {
       mirrors: inputs['db-repository'],
       caFile: c.ca,
       timeoutMs,
+      maxAge: maxAgeOf(inputs['db-max-age']),
     });
   if (c.ignoreFile) ctx.log.info(`suppressing the findings listed in ${c.ignoreFile}`);
 

@@ -3,7 +3,7 @@
 // The scan then runs with --skip-db-update, so a warm cache means no request to any DB registry.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError, exec, log, retry } from '@kubeline/runtime';
+import { UserError, exec, formatDuration, log, parseDuration, retry } from '@kubeline/runtime';
 import { quietFlags } from './trivy-args.js';
 
 /** trivy-db's schema version trivy 0.5x–0.70 reads (`db.SchemaVersion`). */
@@ -56,12 +56,32 @@ export function downloadFailureReason(stderr: string): string {
   return last.length > 120 ? `${last.slice(0, 117)}...` : last || 'failed';
 }
 
+/** `undefined`: trivy's own freshness rule; a number: also no older than that (ms); `any`: whatever is cached. */
+export type MaxAge = number | 'any' | undefined;
+
+export function maxAgeOf(input: string): MaxAge {
+  if (!input) return undefined;
+  return input === 'any' ? 'any' : parseDuration(input);
+}
+
 export interface DbRequest {
   trivy: string;
   cacheDir: string;
   mirrors: string[];
   caFile?: string;
   timeoutMs: number;
+  maxAge?: MaxAge;
+}
+
+/** Built longer ago than db-max-age allows. */
+function tooOld(meta: DbMetadata | undefined, maxAge: MaxAge, now = Date.now()): boolean {
+  if (typeof maxAge !== 'number' || !meta?.UpdatedAt) return false;
+  return now - Date.parse(meta.UpdatedAt) > maxAge;
+}
+
+function staleness(meta: DbMetadata | undefined, maxAge: MaxAge): string {
+  if (tooOld(meta, maxAge)) return `older than db-max-age (${formatDuration(maxAge as number)})`;
+  return `past its NextUpdate ${meta?.NextUpdate ?? '(none)'}, trivy's freshness rule`;
 }
 
 async function downloadFrom(req: DbRequest, repository: string): Promise<void> {
@@ -85,12 +105,14 @@ async function downloadFrom(req: DbRequest, repository: string): Promise<void> {
 }
 
 /**
- * Makes sure a usable DB is in the cache. A stale DB with every mirror down is used with a warning;
- * no DB at all is an error naming every mirror tried.
+ * Makes sure a DB fresh enough for `maxAge` is in the cache. A stale one that no mirror can refresh
+ * fails closed (a scan against old data passes what it should not), unless `maxAge` is `any`; no DB
+ * at all is an error naming every mirror tried.
  */
 export async function ensureVulnDb(req: DbRequest): Promise<'cached' | 'downloaded' | 'stale'> {
   const meta = readDbMetadata(req.cacheDir);
-  const state = dbState(meta, req.cacheDir);
+  const cached = dbState(meta, req.cacheDir);
+  const state = cached === 'fresh' && tooOld(meta, req.maxAge) ? 'stale' : cached;
   if (state === 'fresh') {
     log.info(`trivy DB: cached in ${req.cacheDir} (updated ${meta?.UpdatedAt ?? '?'}); no download`);
     return 'cached';
@@ -100,18 +122,25 @@ export async function ensureVulnDb(req: DbRequest): Promise<'cached' | 'download
     log.info(`trivy DB: ${state}; downloading from ${repository}`);
     try {
       await downloadFrom(req, repository);
+      const got = readDbMetadata(req.cacheDir);
+      if (tooOld(got, req.maxAge))
+        throw new Error(`served a DB built ${got?.UpdatedAt}, older than db-max-age`);
       return 'downloaded';
     } catch (e) {
       failures.push(`${repository} (${(e as Error).message})`);
       log.warning(`trivy DB: ${repository} failed: ${(e as Error).message}`);
     }
   }
-  if (state === 'stale') {
+  if (state === 'stale' && req.maxAge === 'any') {
     log.warning(
-      `trivy DB: every mirror failed; scanning with the cached DB${meta?.UpdatedAt ? ` of ${meta.UpdatedAt}` : ''}`,
+      `trivy DB: every mirror failed; scanning with the cached DB${meta?.UpdatedAt ? ` of ${meta.UpdatedAt}` : ''} (db-max-age: any)`,
     );
     return 'stale';
   }
+  if (state === 'stale')
+    throw new UserError(
+      `the cached trivy vulnerability DB (built ${meta?.UpdatedAt ?? '?'}) is stale — ${staleness(meta, req.maxAge)} — and no mirror could refresh it: ${failures.join('; ')}; db-max-age: any scans with it anyway`,
+    );
   throw new UserError(
     `no trivy vulnerability DB in the cache and none could be downloaded from db-repository: ${failures.join('; ')}`,
   );
