@@ -36,10 +36,11 @@ export function schedulingCause(message: string): string {
   if (!m) return message.trim();
   const reasons = m[3]!
     .replace(/\s*preemption:.*$/s, '')
-    .replace(/\.$/, '')
-    .split(/,\s*/)
+    .replace(/[.,\s]+$/, '')
+    .split(/(?:,|\.)\s+/)
     .map((r) => r.replace(/^\d+\s+/, ''))
-    .filter(Boolean);
+    // the DRA plugin's note on every pod since 1.34: not a reason this pod fails to fit
+    .filter((r) => r && r !== 'no new claims to deallocate');
   return `${reasons.join(', ')}: ${m[1]}/${m[2]} nodes available`;
 }
 
@@ -144,7 +145,10 @@ function creationCause(d: Diagnostics): string | undefined {
   const failure = d.workload?.conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (failure) return `cannot create pods: ${failure.message ?? failure.reason}`;
   const event = d.events.findLast((e) => e.reason === 'FailedCreate' && e.type === 'Warning');
-  return event ? `cannot create pods: ${event.message}` : undefined;
+  // A refusal the controller has since got past (pods created after it) is history, not the cause.
+  const newestPod = Math.max(0, ...d.pods.map((p) => (p.created ? Date.parse(p.created) : 0)));
+  if (!event || (event.lastSeen && Date.parse(event.lastSeen) < newestPod)) return undefined;
+  return `cannot create pods: ${event.message}`;
 }
 
 /** Names the cause of a failed rollout in one line, most specific first. */

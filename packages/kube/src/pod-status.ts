@@ -43,6 +43,8 @@ export interface PodView {
   terminating: boolean;
   /** The owning ReplicaSet/StatefulSet/DaemonSet name. */
   owner?: string;
+  /** When the pod was created (ISO). */
+  created?: string;
 }
 
 export interface EventView {
@@ -99,6 +101,7 @@ interface RawContainer {
 export interface RawPod {
   metadata?: {
     name?: string;
+    creationTimestamp?: Time;
     deletionTimestamp?: Time;
     ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
   };
@@ -176,6 +179,7 @@ export function podView(pod: RawPod): PodView {
     containers,
     terminating: !!pod.metadata?.deletionTimestamp,
     owner: pod.metadata?.ownerReferences?.find((o) => o.controller)?.name,
+    created: iso(pod.metadata?.creationTimestamp),
   };
 }
 

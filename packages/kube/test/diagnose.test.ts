@@ -214,6 +214,12 @@ describe('diagnose names the cause in one line', () => {
     ).toBe(
       'node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, Insufficient memory: 0/3 nodes available',
     );
+    // kube-scheduler 1.34, as the stack's reports it: the DRA plugin's note is not a reason
+    expect(
+      schedulingCause(
+        "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+      ),
+    ).toBe("node(s) didn't match Pod's node affinity/selector: 0/2 nodes available");
   });
 
   it('a ReplicaSet that cannot create pods (quota, admission) comes first', () => {
@@ -233,6 +239,29 @@ describe('diagnose names the cause in one line', () => {
       },
     });
     expect(diagnose(d)).toBe('cannot create pods: pods "web-7d4b9-x" is forbidden: exceeded quota: compute');
+  });
+
+  it('a FailedCreate the controller has since got past (pods created after it) is not the cause', () => {
+    const refused = {
+      type: 'Warning',
+      reason: 'FailedCreate',
+      message: 'Error creating: serviceaccount "default" not found',
+      involvedObject: { kind: 'ReplicaSet', name: 'web-7d4b9' },
+      lastTimestamp: '2026-12-01T10:00:00Z',
+    };
+    const created = (at: string) => ({
+      name: 'web-a',
+      creationTimestamp: at,
+      ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d4b9', controller: true }],
+    });
+    const after = pod('web-a', running(false), { metadata: created('2026-12-01T10:00:05Z') });
+    expect(diagnose(diagnostics({ rawPods: [after], rawEvents: [refused] }))).toMatch(
+      /^pods web-a never became Ready/,
+    );
+    const before = pod('web-a', running(false), { metadata: created('2026-12-01T09:59:00Z') });
+    expect(diagnose(diagnostics({ rawPods: [before], rawEvents: [refused] }))).toBe(
+      'cannot create pods: Error creating: serviceaccount "default" not found',
+    );
   });
 
   it('ProgressDeadlineExceeded alone, with its message, when no pod explains it', () => {
