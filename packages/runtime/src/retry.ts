@@ -1,15 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobSignal, throwIfCancelled } from './cancel.js';
 import { envNumber } from './env-number.js';
+import { KubelineError } from './errors.js';
 
-/** An error worth retrying: the network dropped, or the server said "later". */
-export class TransientError extends Error {
+/**
+ * An error worth retrying: the network dropped, or the server said "later". One that outlasts its
+ * retries is an expected failure (one line, no stack), not a bug.
+ */
+export class TransientError extends KubelineError {
   constructor(
     message: string,
     readonly status?: number,
   ) {
     super(message);
-    this.name = 'TransientError';
   }
 }
 
