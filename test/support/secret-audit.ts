@@ -2,13 +2,13 @@
 // its temp dir are recorded, and test/e2e/harness/audit-secrets.ts (the suite's global teardown)
 // fails the suite if any planted secret appears in them. Tests plant what they pass as a secret;
 // the stack's own credentials (registry password, ServiceAccount token, client key) are always in.
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const AUDIT_ENV = 'KUBELINE_E2E_AUDIT';
 
 const auditDir = () => process.env[AUDIT_ENV];
-let runs = 0;
 
 /** A value no log, output, summary or leftover file may ever contain. */
 export function plantSecret(value: string): string {
@@ -25,7 +25,8 @@ export function recordRun(label: string, env: NodeJS.ProcessEnv, stdout: string,
   const dir = auditDir();
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  const name = `run-${process.pid}-${++runs}`;
+  // unique across test files: jest gives each file a fresh copy of this module
+  const name = `run-${randomUUID()}`;
   writeFileSync(path.join(dir, `${name}.log`), `${label}\n--- stdout\n${stdout}\n--- stderr\n${stderr}\n`);
   const paths = LEFT_BEHIND.map((k) => env[k]).filter((p): p is string => !!p);
   appendFileSync(path.join(dir, 'paths.txt'), paths.map((p) => `${JSON.stringify([name, p])}\n`).join(''));
