@@ -58,11 +58,14 @@ interface Build extends Ran {
   runnerTemp: string;
 }
 
-/** One job step: the committed bundle with INPUT_* variables, its own temp dir, the shared tool cache. */
-async function build(inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<Build> {
-  const runnerTemp = tempDir('kubeline-bi-rt-');
+/** A job step's environment: INPUT_* variables, its own temp dir, the shared tool cache. */
+function stepEnv(
+  runnerTemp: string,
+  inputs: Record<string, string>,
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
   const vars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
-  const ran = await runBundle('build-image', {
+  return {
     ...loopbackOnly,
     RUNNER_TEMP: runnerTemp,
     RUNNER_TOOL_CACHE: toolCache,
@@ -72,7 +75,13 @@ async function build(inputs: Record<string, string>, extra: Record<string, strin
     KUBELINE_RETRY_BASE_MS: '50',
     ...vars,
     ...extra,
-  });
+  };
+}
+
+/** One job step: the committed bundle run as a runner runs it. */
+async function build(inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<Build> {
+  const runnerTemp = tempDir('kubeline-bi-rt-');
+  const ran = await runBundle('build-image', stepEnv(runnerTemp, inputs, extra));
   let out: Record<string, string> = {};
   try {
     out = JSON.parse(ran.stdout) as Record<string, string>;
@@ -529,20 +538,12 @@ describe('build-image cancelled mid-build (the job cancelled: SIGTERM, or SIGKIL
       'registry-password': env.AUTH_REGISTRY_PASSWORD,
       'registry-ca': env.AUTH_REGISTRY_CA,
     };
-    const vars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
     const child = spawn(NODE, [join(repoRoot, 'actions/build-image/dist/index.js')], {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        ...loopbackOnly,
-        RUNNER_TEMP: runnerTemp,
-        RUNNER_TOOL_CACHE: toolCache,
-        KUBELINE_TOOLS_MIRROR: env.TOOLS_MIRROR ?? '',
-        KUBELINE_TOOLS_MANIFEST: env.TOOLS_MANIFEST ?? '',
-        BUILDKIT_HOST: env.BUILDKIT_HOST,
         KUBELINE_PLATFORM: 'cli',
-        ...vars,
-        ...extra,
+        ...stepEnv(runnerTemp, inputs, extra),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
