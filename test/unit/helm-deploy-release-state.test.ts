@@ -6,7 +6,7 @@ import { diffManifests } from '@kubeline/helm';
 import type { HistoryEntry } from '@kubeline/helm';
 import { pendingDecision } from '@kubeline/helm';
 import { lastGood, withHealthy } from '@kubeline/helm';
-import { LeaseObserver } from '@kubeline/helm';
+import { LeaseObserver } from '@kubeline/kube';
 import { aftermath } from '../../actions/helm-deploy/src/deploy-report.js';
 import { checkScan, parseScanRequirement, parseSeverities } from '../../actions/helm-deploy/src/scan-gate.js';
 

@@ -33,13 +33,10 @@ export {
 } from './release-record.js';
 export {
   ReleaseLock,
-  LeaseObserver,
   LockLostError,
   LOCK_NEEDS,
   leaseSeconds,
   lockName,
-  holderIdentity,
-  type LeaseRecord,
   type PreviousHolder,
 } from './release-lock.js';
 export { pendingDecision, recoverPending, type PendingDecision } from './pending-release.js';

@@ -6,8 +6,6 @@
 // runners' wall clocks. Every write carries the resourceVersion it read (fencing): of two runs
 // taking an expired lease one wins, and a holder that was taken over learns it at its next renewal
 // and stops before its next change.
-import crypto from 'node:crypto';
-import os from 'node:os';
 import {
   KubelineError,
   UserError,
@@ -17,7 +15,18 @@ import {
   onCancel,
   type Logger,
 } from '@kubeline/runtime';
-import { isConflict, isNotFound, waitFor, type Cluster } from '@kubeline/kube';
+import {
+  LeaseObserver,
+  holderIdentity,
+  isConflict,
+  isNotFound,
+  leaseRecord,
+  microTime,
+  waitFor,
+  withLeaseSpec,
+  type Cluster,
+  type LeaseRecord,
+} from '@kubeline/kube';
 import type { V1Lease } from '@kubernetes/client-node';
 
 /** KUBELINE_LOCK_LEASE_SECONDS (default 60): how long an unrenewed lock keeps others waiting. */
@@ -40,49 +49,6 @@ export const LOCK_NEEDS = [
 export function lockName(release: string): string {
   return `kubeline-lock-${release}`;
 }
-
-/** Who holds the lock, as people read it: the CI job, else host and pid; plus a per-run nonce. */
-export function holderIdentity(env: NodeJS.ProcessEnv = process.env): string {
-  const run = crypto.randomBytes(4).toString('hex');
-  if (env.GITHUB_RUN_ID)
-    return `${env.GITHUB_REPOSITORY ?? 'github'} run ${env.GITHUB_RUN_ID}/${env.GITHUB_RUN_ATTEMPT ?? '1'} job ${env.GITHUB_JOB ?? '?'} (pid ${process.pid}, ${run})`;
-  if (env.CI_JOB_ID)
-    return `${env.CI_PROJECT_PATH ?? 'gitlab'} job ${env.CI_JOB_ID} (pid ${process.pid}, ${run})`;
-  return `${os.hostname()} pid ${process.pid} (${run})`;
-}
-
-/** What a waiter compares between two reads of the lease. */
-export interface LeaseRecord {
-  holder: string;
-  renewTime: string;
-  resourceVersion: string;
-}
-
-/**
- * Decides expiry from observations alone (pure): a record seen unchanged for `durationMs` of the
- * observer's own monotonic time belongs to a holder that stopped renewing.
- */
-export class LeaseObserver {
-  private seen: { record: LeaseRecord; at: number } | undefined;
-  constructor(private readonly durationMs: number) {}
-
-  /** Milliseconds until this record would count as expired; 0 when it already does. */
-  observe(record: LeaseRecord, now: number): number {
-    const same =
-      this.seen &&
-      this.seen.record.holder === record.holder &&
-      this.seen.record.renewTime === record.renewTime &&
-      this.seen.record.resourceVersion === record.resourceVersion;
-    if (!same) this.seen = { record, at: now };
-    return Math.max(0, this.seen!.at + this.durationMs - now);
-  }
-}
-
-const recordOf = (l: V1Lease): LeaseRecord => ({
-  holder: l.spec?.holderIdentity ?? '',
-  renewTime: String(l.spec?.renewTime ?? ''),
-  resourceVersion: l.metadata?.resourceVersion ?? '',
-});
 
 /** Why the lock was free for this run: how the previous holder ended. */
 export type PreviousHolder =
@@ -165,7 +131,7 @@ export class ReleaseLock {
       if (created) return make(created, waited, { ended: 'none' });
       const existing = await readLease(cluster, namespace, name);
       if (!existing) continue; // released by deletion in between: create again
-      const record = recordOf(existing);
+      const record = leaseRecord(existing);
       const leftMs = record.holder ? observer.observe(record, performance.now()) : 0;
       if (leftMs === 0) {
         const taken = await takeLease(cluster, existing, holder, seconds);
@@ -191,7 +157,7 @@ export class ReleaseLock {
       await waitFor(
         cluster,
         { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name, namespace },
-        (l) => !l || recordOf(l as V1Lease).resourceVersion !== record.resourceVersion,
+        (l) => !l || leaseRecord(l as V1Lease).resourceVersion !== record.resourceVersion,
         { timeoutMs: Math.min(left, leftMs + 250) },
       );
     }
@@ -203,7 +169,7 @@ export class ReleaseLock {
       this.current = await this.cluster.coordination.replaceNamespacedLease({
         name: this.name,
         namespace: this.namespace,
-        body: withSpec(this.current, { renewTime: microTime() }),
+        body: withLeaseSpec(this.current, { renewTime: microTime() }),
       });
       this.lastRenewed = performance.now();
     } catch (e) {
@@ -236,7 +202,7 @@ export class ReleaseLock {
     if (this.lostReason) return;
     const outcome = cancelledBy() ? 'cancelled' : 'finished';
     const holder = this.current.spec?.holderIdentity ?? '';
-    const body = withSpec(this.current, { holderIdentity: undefined, renewTime: microTime() });
+    const body = withLeaseSpec(this.current, { holderIdentity: undefined, renewTime: microTime() });
     body.metadata = {
       ...body.metadata,
       annotations: {
@@ -256,18 +222,6 @@ export class ReleaseLock {
         this.log.warning(`could not release the deploy lock ${this.name}: ${(e as Error).message}`);
     }
   }
-}
-
-/** The API's MicroTime is RFC 3339 with six fractional digits; a Date serialises three. */
-class MicroTime extends Date {
-  override toISOString(): string {
-    return `${super.toISOString().slice(0, -1)}000Z`;
-  }
-}
-const microTime = (): Date => new MicroTime();
-
-function withSpec(lease: V1Lease, spec: Partial<NonNullable<V1Lease['spec']>>): V1Lease {
-  return { ...lease, spec: { ...lease.spec, ...spec } };
 }
 
 function previousHolder(lease: V1Lease, record: LeaseRecord): PreviousHolder {
@@ -326,7 +280,7 @@ async function takeLease(
     return await cluster.coordination.replaceNamespacedLease({
       name: lease.metadata!.name!,
       namespace: lease.metadata!.namespace!,
-      body: withSpec(lease, {
+      body: withLeaseSpec(lease, {
         holderIdentity: holder,
         leaseDurationSeconds: seconds,
         acquireTime: now,

@@ -85,3 +85,11 @@ export {
   type Verdict,
 } from './fail-fast.js';
 export { watchForFault } from './fail-fast-watch.js';
+export {
+  LeaseObserver,
+  holderIdentity,
+  leaseRecord,
+  microTime,
+  withLeaseSpec,
+  type LeaseRecord,
+} from './lease.js';
