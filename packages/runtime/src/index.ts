@@ -4,6 +4,7 @@ export {
   runnerTemp,
   toolCacheDir,
   prepareRunnerDirs,
+  reportDir,
   runUrl,
   type PlatformName,
 } from './platform.js';

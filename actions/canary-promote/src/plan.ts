@@ -1,0 +1,130 @@
+// The rollout's plan from the inputs (pure): the weight schedule, what each step is judged by and
+// the limits. Everything here fails before the cluster is touched.
+import { InputError, splitList } from '@kubeline/runtime';
+import {
+  builtinMetrics,
+  countQueries,
+  parseMetrics,
+  type AnalysisPolicy,
+  type MetricSpec,
+  type Provider,
+} from '@kubeline/analysis';
+import type { Inputs } from './inputs.js';
+
+export type Step = { kind: 'weight'; weight: number } | { kind: 'pause'; weight: number };
+
+export const DEFAULT_STEPS = '5,25,50,100';
+
+/** `5,25,50,100` (with `pause` items), or step-weight up to max-weight; weights strictly increase. */
+export function parseSteps(steps: string, stepWeight?: number, maxWeight = 50): Step[] {
+  if (steps.trim() && stepWeight !== undefined)
+    throw new InputError('step-weight', String(stepWeight), 'set either steps or step-weight, not both');
+  if (stepWeight !== undefined) {
+    const weights: number[] = [];
+    for (let w = stepWeight; w < maxWeight; w += stepWeight) weights.push(w);
+    weights.push(maxWeight);
+    return weights.map((weight) => ({ kind: 'weight', weight }));
+  }
+  const text = steps.trim() || DEFAULT_STEPS;
+  const items = splitList(text);
+  if (items.length > 100) throw new InputError('steps', text, 'at most 100 steps');
+  const out: Step[] = [];
+  let last = 0;
+  for (const item of items) {
+    if (item === 'pause') {
+      if (!out.length) throw new InputError('steps', text, 'the first step must be a weight, not pause');
+      out.push({ kind: 'pause', weight: last });
+      continue;
+    }
+    const w = Number(item);
+    if (!/^\d+$/.test(item) || w < 1 || w > 100)
+      throw new InputError(
+        'steps',
+        text,
+        `"${item}" is not a weight: each step is a whole percent 1–100 or "pause"`,
+      );
+    if (w <= last) throw new InputError('steps', text, `weights must increase (${w} after ${last})`);
+    out.push({ kind: 'weight', weight: w });
+    last = w;
+  }
+  return out;
+}
+
+export interface Plan {
+  steps: Step[];
+  metrics: MetricSpec[];
+  provider: Provider;
+  counts: { requests: string; errors: string } | undefined;
+  policy: AnalysisPolicy;
+  intervalMs: number;
+  sampleEveryMs: number;
+}
+
+export function makePlan(inputs: Inputs): Plan {
+  const steps = parseSteps(inputs.steps, inputs['step-weight'], inputs['max-weight']);
+  const custom = parseMetrics(inputs.metrics, 'metrics');
+  const provider = inputs['metrics-provider'];
+  const metrics = [
+    ...builtinMetrics(provider, {
+      successRateMin: inputs['success-rate-min'],
+      latencyP99MaxMs: inputs['latency-p99-max'],
+    }),
+    ...custom,
+  ];
+  if (inputs.analysis && !inputs['prometheus-url'])
+    throw new InputError(
+      'prometheus-url',
+      '',
+      'it is required while analysis is true (set analysis: false to go by pod health and time alone)',
+    );
+  if (inputs.analysis && !metrics.length)
+    throw new InputError(
+      'metrics',
+      inputs.metrics,
+      'with metrics-provider none and no success-rate/latency bound, there is nothing to analyse',
+    );
+  const intervalMs = inputs.interval ?? 60_000;
+  return {
+    steps,
+    metrics,
+    provider,
+    counts: countQueries(provider),
+    intervalMs,
+    sampleEveryMs: Math.min(inputs['sample-every'] ?? 5_000, intervalMs),
+    policy: {
+      onNoData: inputs['on-no-data'],
+      onInconclusive: inputs['on-inconclusive'],
+      minRequests: inputs['min-requests'] ?? 20,
+      failureLimit: inputs['failure-limit'] ?? 0,
+      inconclusiveLimit: inputs['inconclusive-limit'] ?? 0,
+      errorLimit: inputs['error-limit'] ?? 3,
+    },
+  };
+}
+
+/** The verbs a canary needs in its namespace, checked up front and named. */
+export const NEEDS = [
+  ['get', 'deployments.apps'],
+  ['create', 'deployments.apps'],
+  ['patch', 'deployments.apps'],
+  ['delete', 'deployments.apps'],
+  ['watch', 'deployments.apps'],
+  ['patch', 'deployments.apps/scale'],
+  ['list', 'replicasets.apps'],
+  ['list', 'pods'],
+  ['list', 'events'],
+  ['get', 'services'],
+  ['create', 'services'],
+  ['patch', 'services'],
+  ['delete', 'services'],
+  ['get', 'leases.coordination.k8s.io'],
+  ['create', 'leases.coordination.k8s.io'],
+  ['update', 'leases.coordination.k8s.io'],
+  ['watch', 'leases.coordination.k8s.io'],
+] as const;
+
+export const ROUTE_NEEDS = [
+  ['get', 'httproutes.gateway.networking.k8s.io'],
+  ['update', 'httproutes.gateway.networking.k8s.io'],
+  ['watch', 'httproutes.gateway.networking.k8s.io'],
+] as const;

@@ -1,0 +1,360 @@
+// The steps of one canary run: capacity, weight (read back), analysis; then promotion or revert.
+// Every wait listens to one signal that a cancelled job, a lost lease or a failing canary pod
+// aborts, so no step sits out its interval once the outcome is known.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  KubelineError,
+  formatDuration,
+  jobSignal,
+  reportDir,
+  throwIfCancelled,
+  type ActionContext,
+  type PlatformName,
+} from '@kubeline/runtime';
+import {
+  DEFAULT_FAIL_FAST,
+  collectDiagnostics,
+  diagnose,
+  renderDiagnostics,
+  watchForFault,
+} from '@kubeline/kube';
+import { AnalysisLedger, Prometheus, certainFailure, judge, type Judgement } from '@kubeline/analysis';
+import {
+  PodShareRouter,
+  RouterError,
+  canaryName,
+  ensureCanaryDeployment,
+  ensureCanaryService,
+  promoteStable,
+  readDeployment,
+  removeCanary,
+  revertCanary,
+  routerFor,
+  scaleCanary,
+  stableService,
+  type CanaryLease,
+  type CanaryState,
+  type CanaryTarget,
+  type TrafficRouter,
+} from '@kubeline/canary';
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { OutputName } from './action.generated.js';
+import type { Inputs } from './inputs.js';
+import type { Plan } from './plan.js';
+import { renderReport } from './report.js';
+import { Sampler, type Measurement } from './sampler.js';
+
+type Ctx = ActionContext<OutputName>;
+export type Result = 'promoted' | 'aborted' | 'inconclusive' | 'error';
+
+/** The run ended without promotion: one line, exit 1, traffic already back on stable. */
+export class CanaryAborted extends KubelineError {}
+
+export class Rollout {
+  readonly measurements: Measurement[] = [];
+  readonly timeline: Array<{ at: number; weight: number; event: string }> = [];
+  private readonly stop = new AbortController();
+  private readonly signal: AbortSignal;
+  private readonly stableReplicas: number;
+  private router!: TrafficRouter;
+  private stepsCompleted = 0;
+  private ended: { result: Result; reason: string } | undefined;
+  private reverting: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly inputs: Inputs,
+    private readonly plan: Plan,
+    private readonly t: CanaryTarget,
+    private readonly stable: V1Deployment,
+    private readonly lease: CanaryLease,
+    private readonly state: CanaryState,
+    private readonly started: number,
+  ) {
+    this.signal = AbortSignal.any([this.stop.signal, lease.signal, jobSignal]);
+    this.stableReplicas = stable.spec?.replicas ?? 1;
+  }
+
+  async execute(resuming: boolean): Promise<void> {
+    try {
+      await this.prepare(resuming);
+      const faults = this.watchCanaryPods();
+      const aborted = await this.runSteps();
+      this.stop.abort();
+      await faults;
+      if (aborted) await this.revert(aborted.why, aborted.result);
+      else await this.promote();
+    } catch (e) {
+      if (this.ended) throw e;
+      await this.revert(this.reasonOf(e), e instanceof RouterError ? 'error' : 'aborted');
+    } finally {
+      this.stop.abort();
+      this.finish();
+    }
+    throwIfCancelled();
+    if (this.ended && this.ended.result !== 'promoted')
+      throw new CanaryAborted(
+        `canary of Deployment ${this.t.deployment} ${this.ended.result}: ${this.ended.reason}; all traffic is on stable`,
+      );
+  }
+
+  private reasonOf(e: unknown): string {
+    return this.signal.reason instanceof Error && this.stop.signal.aborted
+      ? this.signal.reason.message
+      : (e as Error).message;
+  }
+
+  /** The canary Service (gateway-api) and Deployment, the router, and the state saved. */
+  private async prepare(resuming: boolean): Promise<void> {
+    const s = this.state;
+    if (s.router === 'gateway-api') {
+      const svc = await stableService(this.t, s.stableService);
+      s.stablePort = svc.spec?.ports?.[0]?.port;
+      if (!resuming)
+        s.createdService = (await ensureCanaryService(this.t, svc, s.canaryService!, this.stable)).created;
+    }
+    const existing = resuming ? await readDeployment(this.t, canaryName(this.t.deployment)) : undefined;
+    if (!existing) {
+      await ensureCanaryDeployment(this.t, this.stable, {
+        container: s.container,
+        image: s.image,
+        run: s.holder,
+        separate: s.router === 'gateway-api',
+      });
+      this.ctx.log.info(`canary Deployment ${canaryName(this.t.deployment)} created with ${s.image}`);
+    }
+    this.router = routerFor(this.t, s, this.stableReplicas, (n) => this.capacity(n));
+    await this.lease.save(s);
+  }
+
+  /** Scales the canary and waits until those replicas are ready; returns how many are. */
+  private async capacity(replicas: number): Promise<number> {
+    const r = await scaleCanary(this.t, replicas, {
+      timeoutMs: this.inputs['ready-timeout'] ?? 300_000,
+      signal: this.signal,
+      restarts: this.inputs['fail-fast-restarts'] ?? DEFAULT_FAIL_FAST.crashRestarts,
+    });
+    if (!r.ok)
+      throw new KubelineError(
+        `canary ${canaryName(this.t.deployment)} did not become ready with ${replicas} replicas: ${await this.diagnosis(r.message)}`,
+      );
+    return replicas;
+  }
+
+  private async diagnosis(fallback: string): Promise<string> {
+    const d = await collectDiagnostics(this.t.cluster, this.t.namespace, {
+      owner: { kind: 'Deployment', name: canaryName(this.t.deployment) },
+    });
+    renderDiagnostics(this.ctx.summary, d);
+    return diagnose(d) || fallback;
+  }
+
+  /** The shared fail-fast verdict on the canary's pods, for the whole run: it aborts at once. */
+  private async watchCanaryPods(): Promise<void> {
+    const policy = {
+      ...DEFAULT_FAIL_FAST,
+      crashRestarts: this.inputs['fail-fast-restarts'] ?? DEFAULT_FAIL_FAST.crashRestarts,
+    };
+    const verdict = await watchForFault(
+      this.t.cluster,
+      { kind: 'Deployment', name: canaryName(this.t.deployment), namespace: this.t.namespace },
+      this.signal,
+      policy,
+    );
+    if (verdict)
+      this.stop.abort(
+        new KubelineError(`canary pods fail: ${verdict.fault.detail} (pod ${verdict.fault.pod})`),
+      );
+  }
+
+  /** The steps in order; the abort the analysis decided on, if any (undefined: promote). */
+  private async runSteps(): Promise<{ result: Result; why: string } | undefined> {
+    const s = this.state;
+    const ledger = new AnalysisLedger(this.plan.policy);
+    const prometheus = this.inputs.analysis
+      ? new Prometheus(this.inputs['prometheus-url']!, {
+          token: this.inputs['prometheus-token'],
+          timeoutMs: 10_000,
+        })
+      : undefined;
+    const sampler = prometheus
+      ? new Sampler(prometheus, this.plan, {
+          namespace: this.t.namespace,
+          canary: canaryName(this.t.deployment),
+          stable: this.t.deployment,
+          'canary-service': s.canaryService ?? s.stableService,
+          'stable-service': s.stableService,
+          route: s.route ?? '',
+        })
+      : undefined;
+    if (!sampler)
+      this.ctx.log.warning("analysis is off: steps advance on the canary pods' health and time alone");
+    for (let i = Math.max(0, s.step); i < this.plan.steps.length; i++) {
+      const step = this.plan.steps[i]!;
+      if (step.kind === 'weight' && (i !== s.step || s.weight !== step.weight))
+        await this.shift(i, step.weight);
+      else
+        this.ctx.log.info(
+          `step ${i + 1}/${this.plan.steps.length}: holding ${s.weight}% for ${formatDuration(this.plan.intervalMs)}`,
+        );
+      for (;;) {
+        const decision = ledger.record(await this.analyse(i, sampler));
+        if (decision.action === 'advance') {
+          if (decision.note) this.ctx.log.warning(decision.note);
+          break;
+        }
+        if (decision.action === 'abort')
+          return { result: decision.result, why: `step ${i + 1} at ${s.weight}%: ${decision.why}` };
+        this.ctx.log.info(`step ${i + 1}: measuring ${s.weight}% again (${decision.action})`);
+      }
+      this.stepsCompleted = i + 1;
+    }
+    return undefined;
+  }
+
+  /** Capacity first, then the weight, read back, then the state. */
+  private async shift(i: number, weight: number): Promise<void> {
+    const s = this.state;
+    this.lease.assertHeld(`setting weight ${weight}%`);
+    if (!(this.router instanceof PodShareRouter))
+      await this.capacity(Math.max(1, Math.ceil((this.stableReplicas * weight) / 100)));
+    const read = await this.router.setWeight(weight);
+    Object.assign(s, { step: i, weight });
+    await this.lease.save(s);
+    this.timeline.push({ at: Date.now(), weight: read, event: `step ${i + 1}` });
+    this.ctx.log.info(
+      `step ${i + 1}/${this.plan.steps.length}: canary at ${read}% (${this.router.describe}, read back)`,
+    );
+  }
+
+  /** Samples until the interval is over or the failure is certain; the closing sample is judged. */
+  private async analyse(i: number, sampler: Sampler | undefined): Promise<Judgement> {
+    const { intervalMs, sampleEveryMs, metrics, policy } = this.plan;
+    const begun = Date.now();
+    for (;;) {
+      const left = begun + intervalMs - Date.now();
+      await sleep(Math.max(0, Math.min(sampleEveryMs, left)), undefined, { signal: this.signal }).catch(
+        () => undefined,
+      );
+      if (this.signal.aborted)
+        throw this.signal.reason instanceof Error ? this.signal.reason : new KubelineError('stopped');
+      if (!sampler) {
+        if (Date.now() - begun >= intervalMs)
+          return { outcome: 'Successful', reason: 'canary pods healthy for the interval (analysis off)' };
+        continue;
+      }
+      const final = Date.now() - begun >= intervalMs;
+      const sample = await sampler.sample(final ? intervalMs : Date.now() - begun, this.signal);
+      const m: Measurement = { ...sample, step: i + 1, weight: this.state.weight, final };
+      this.measurements.push(m);
+      if (!final) {
+        const certain = certainFailure(metrics, sample, intervalMs);
+        if (!certain) continue;
+        Object.assign(m, { outcome: 'Failed', reason: `early abort: ${certain}` });
+        return { outcome: 'Failed', reason: `early abort: ${certain}` };
+      }
+      const j = judge(metrics, sample, policy);
+      Object.assign(m, { outcome: j.outcome, reason: j.reason });
+      this.ctx.log.info(`step ${i + 1} at ${this.state.weight}%: ${j.outcome} — ${j.reason}`);
+      return j;
+    }
+  }
+
+  /** Stable takes the canary's image and becomes ready; then all traffic returns to it. */
+  private async promote(): Promise<void> {
+    const s = this.state;
+    this.lease.assertHeld('promotion');
+    s.phase = 'promoting';
+    await this.lease.save(s);
+    const r = await promoteStable(this.t, s, {
+      timeoutMs: this.inputs['ready-timeout'] ?? 300_000,
+      restarts: this.inputs['fail-fast-restarts'] ?? 2,
+    });
+    if (!r.ok) {
+      // Stable itself failed with the new image: it goes back to the image it ran, traffic to it.
+      await promoteStable(
+        this.t,
+        { ...s, image: s.stableImage },
+        { timeoutMs: this.inputs['ready-timeout'] ?? 300_000, restarts: 1000 },
+      );
+      return this.revert(`stable did not become ready with the canary's image: ${r.message}`, 'aborted');
+    }
+    await this.router.reset();
+    this.timeline.push({ at: Date.now(), weight: 0, event: 'promoted' });
+    const problems = await removeCanary(this.t, s);
+    for (const p of problems) this.ctx.log.warning(p);
+    Object.assign(s, { phase: 'promoted', weight: 100, stableImage: s.image, reason: 'every step passed' });
+    this.ended = {
+      result: 'promoted',
+      reason: `every step passed; Deployment ${this.t.deployment} runs ${s.image}`,
+    };
+    await this.lease.release(s);
+    this.ctx.log.info(`promoted: Deployment ${this.t.deployment} runs ${s.image}; the canary is removed`);
+  }
+
+  /** Traffic back on stable first, then the canary removed; safe to call twice (cancel + abort). */
+  revert(reason: string, result: Result): Promise<void> {
+    if (this.reverting) return this.reverting;
+    this.ended ??= { result, reason };
+    this.reverting = (async () => {
+      const s = this.state;
+      s.phase = 'aborting';
+      await this.lease.save(s).catch(() => undefined);
+      const problems = await revertCanary(this.t, s, reason);
+      for (const p of problems) this.ctx.log.warning(p);
+      this.timeline.push({ at: Date.now(), weight: 0, event: result });
+      Object.assign(s, { phase: 'aborted', weight: 0, reason });
+      await this.lease.release(s);
+    })();
+    return this.reverting;
+  }
+
+  private finish(): void {
+    const s = this.state;
+    const ended = this.ended ?? { result: 'error' as const, reason: 'the run stopped before an outcome' };
+    const file = join(measurementsDir(this.ctx.platform), 'measurements.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          deployment: this.t.deployment,
+          image: s.image,
+          steps: this.plan.steps,
+          measurements: this.measurements,
+          timeline: this.timeline,
+        },
+        null,
+        2,
+      ),
+    );
+    this.ctx.output('result', ended.result);
+    this.ctx.output('reason', ended.reason);
+    this.ctx.output('weight', ended.result === 'promoted' ? 100 : 0);
+    this.ctx.output('steps-completed', this.stepsCompleted);
+    this.ctx.output('stable-image', ended.result === 'promoted' ? s.image : s.stableImage);
+    this.ctx.output('measurements', file);
+    this.ctx.output('duration', Math.round((Date.now() - this.started) / 1000));
+    renderReport(this.ctx.summary, {
+      deployment: this.t.deployment,
+      state: s,
+      plan: this.plan,
+      measurements: this.measurements,
+      timeline: this.timeline,
+      ended,
+      started: this.started,
+    });
+  }
+}
+
+/** GitLab keeps kubeline-outputs/ as the job's artifacts; elsewhere a new folder per run in the job's temp dir. */
+function measurementsDir(platform: PlatformName): string {
+  if (platform === 'gitlab') {
+    const dir = resolve('kubeline-outputs', 'canary-promote');
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  mkdirSync(reportDir(), { recursive: true });
+  return mkdtempSync(join(reportDir(), 'canary-promote-'));
+}

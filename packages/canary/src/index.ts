@@ -1,0 +1,48 @@
+// Progressive delivery without a controller: shared by canary-promote and rollback.
+export {
+  canaryWeightOf,
+  routeStatus,
+  withCanaryWeight,
+  withoutCanary,
+  type BackendRef,
+  type HTTPRouteLike,
+  type RouteRule,
+  type RouteServices,
+} from './httproute.js';
+export { GatewayApiRouter, PodShareRouter, RouterError, type TrafficRouter } from './router.js';
+export {
+  CANARY_OF,
+  CANARY_RUN,
+  CREATED_FOR,
+  TRACK,
+  canaryDeployment,
+  canaryLabels,
+  canaryName,
+  canarySelector,
+  canaryService,
+  chooseContainer,
+} from './workload.js';
+export {
+  CanaryLease,
+  LeaseLostError,
+  STATE_ANNOTATION,
+  isFinished,
+  leaseNameOf,
+  read as readCanaryLease,
+  stateOf,
+  type CanaryState,
+  type Inherited,
+  type Phase,
+} from './state.js';
+export {
+  ensureCanaryDeployment,
+  ensureCanaryService,
+  promoteStable,
+  readDeployment,
+  removeCanary,
+  revertCanary,
+  routerFor,
+  scaleCanary,
+  stableService,
+  type CanaryTarget,
+} from './canary.js';
