@@ -88,7 +88,9 @@ export class Rollout {
       else await this.promote();
     } catch (e) {
       if (this.ended) throw e;
-      await this.revert(this.reasonOf(e), e instanceof RouterError ? 'error' : 'aborted');
+      // Whoever took the lease (rollback, a later run) owns the canary now: hands off.
+      if (this.lease.signal.aborted) this.ended = { result: 'aborted', reason: `${(this.lease.signal.reason as Error).message}; the taker handles the traffic` };
+      else await this.revert(this.reasonOf(e), e instanceof RouterError ? 'error' : 'aborted');
     } finally {
       this.stop.abort();
       this.finish();
@@ -199,8 +201,9 @@ export class Rollout {
         this.ctx.log.info(
           `step ${i + 1}/${this.plan.steps.length}: holding ${s.weight}% for ${formatDuration(this.plan.intervalMs)}`,
         );
-      for (;;) {
-        const decision = ledger.record(await this.analyse(i, sampler));
+      for (let resample = false; ;) {
+        const decision = ledger.record(await this.analyse(i, sampler, resample));
+        resample = decision.action === 'resample';
         if (decision.action === 'advance') {
           if (decision.note) this.ctx.log.warning(decision.note);
           break;
@@ -229,10 +232,13 @@ export class Rollout {
     );
   }
 
-  /** Samples until the interval is over or the failure is certain; the closing sample is judged. */
-  private async analyse(i: number, sampler: Sampler | undefined): Promise<Judgement> {
+  /**
+   * Samples until the interval is over or the failure is certain; the closing sample is judged.
+   * After an Error only the closing sample is taken again, one sample period later.
+   */
+  private async analyse(i: number, sampler: Sampler | undefined, resample: boolean): Promise<Judgement> {
     const { intervalMs, sampleEveryMs, metrics, policy } = this.plan;
-    const begun = Date.now();
+    const begun = resample ? Date.now() - intervalMs + sampleEveryMs : Date.now();
     for (;;) {
       const left = begun + intervalMs - Date.now();
       await sleep(Math.max(0, Math.min(sampleEveryMs, left)), undefined, { signal: this.signal }).catch(

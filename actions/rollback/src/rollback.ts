@@ -1,6 +1,7 @@
 import { KubelineError, formatDuration, type ActionContext } from '@kubeline/runtime';
 import { ensureTool } from '@kubeline/tools';
 import {
+  apiStatus,
   collectDiagnostics,
   connect,
   diagnose,
@@ -24,6 +25,7 @@ import {
   rollbackCommand,
   type HelmTarget,
 } from '@kubeline/helm';
+import { abortCanaryOf, unfinishedCanaries } from '@kubeline/canary';
 import type { OutputName } from './action.generated.js';
 import {
   chooseReplicaSet,
@@ -85,6 +87,10 @@ async function rollbackRelease(
       to.kind === 'last-good' ? readHealthy(cluster, ns, inputs.release) : Promise.resolve([]),
     ]);
     const choice = chooseHelmRevision(inputs.release, history, to, healthy);
+    await endCanaries(ctx, cluster, ns, async (d) => {
+      const current = parseManifest(await helm.manifest(inputs.release, t, choice.from.revision), ns);
+      return workloadsOf(current, ns).some((w) => w.kind === 'Deployment' && w.name === d);
+    });
     ctx.log.info(
       `rolling back release ${inputs.release} from revision ${choice.from.revision} to ${choice.to.revision}: ${choice.reason}`,
     );
@@ -160,6 +166,7 @@ async function rollbackDeployment(
     cluster.apps.listNamespacedReplicaSet({ namespace: ns }),
   ]);
   const choice = chooseReplicaSet(name, deployment as DeploymentLike, sets.items, to);
+  await endCanaries(ctx, cluster, ns, (d) => d === name);
   ctx.log.info(
     `rolling back Deployment ${name} from revision ${choice.from} to ${choice.to}: ${choice.reason}`,
   );
@@ -203,4 +210,32 @@ async function rollbackDeployment(
 export async function post(ctx: Ctx): Promise<void> {
   const kubeconfig = ctx.state.get('kubeconfig');
   if (kubeconfig) removeWrittenKubeconfig(kubeconfig);
+}
+
+/**
+ * A Deployment under a canary-promote canary: traffic goes back to stable and the canary is removed
+ * first (a live canary run loses its lease and stops), so the rollback is not undone by it.
+ */
+async function endCanaries(
+  ctx: Ctx,
+  cluster: Cluster,
+  ns: string,
+  ours: (deployment: string) => boolean | Promise<boolean>,
+): Promise<void> {
+  // Who may not list leases runs no canary here either (canary-promote needs them).
+  const open = await unfinishedCanaries(cluster, ns).catch((e: unknown) => {
+    if (apiStatus(e) === 403) return new Map<string, never>();
+    throw e;
+  });
+  for (const [deployment, lease] of open) {
+    if (!(await ours(deployment))) continue;
+    const ended = await abortCanaryOf(cluster, ns, deployment, lease, {
+      reason: 'rolled back by kubeline rollback',
+      log: (line) => ctx.log.info(line),
+    });
+    if (!ended) continue;
+    ctx.log.info(ended.line);
+    ctx.summary.text(`${ended.line}.`);
+    for (const p of ended.problems) ctx.log.warning(p);
+  }
 }

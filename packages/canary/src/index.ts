@@ -46,3 +46,4 @@ export {
   stableService,
   type CanaryTarget,
 } from './canary.js';
+export { abortCanaryOf, unfinishedCanaries } from './takeover.js';
