@@ -122,7 +122,7 @@ export const action = {
       "default": "inconclusive"
     },
     "on-inconclusive": {
-      "description": "When inconclusive measurements exceed `inconclusive-limit`: `fail` (abort) or `promote`.",
+      "description": "When inconclusive measurements exceed `inconclusive-limit`: `fail` (abort), `promote`, or `wait-approval`: the canary stays at its weight, the run ends `inconclusive` (exit 0), and a later run of this action with the same image (e.g. a job behind a protected environment or a manual GitLab job) takes the step as approved and goes on from there.",
       "required": false,
       "default": "fail"
     },
@@ -140,6 +140,11 @@ export const action = {
       "description": "Consecutive measurements that could not be taken (Prometheus down, a query error) before the canary is aborted; until then each is retried at the next sample.",
       "required": false,
       "default": "3"
+    },
+    "webhooks": {
+      "description": "A YAML list of `{name, type, url, timeout, metadata}`, called with a JSON POST (name, namespace, phase, image, step, weight, metadata); a 2xx answer is yes. `pre-rollout`: before any traffic (no → abort); `rollout`: every step (no → that step's measurement fails); `confirm-promotion`: asked every sample until yes (no answer by its timeout → abort); `post-rollout` and `rollback`: told of the outcome.",
+      "required": false,
+      "default": ""
     },
     "on-stale": {
       "description": "A canary of this Deployment left by a run that stopped renewing its lease (killed job): `revert` its traffic and workload first, or `resume` it when it runs the same image (else revert).",

@@ -9,6 +9,7 @@ import {
   type MetricSpec,
   type Provider,
 } from '@kubeline/analysis';
+import { parseWebhooks, type Webhook } from '@kubeline/canary';
 import type { Inputs } from './inputs.js';
 
 export type Step = { kind: 'weight'; weight: number } | { kind: 'pause'; weight: number };
@@ -58,6 +59,7 @@ export interface Plan {
   policy: AnalysisPolicy;
   intervalMs: number;
   sampleEveryMs: number;
+  hooks: Webhook[];
 }
 
 export function makePlan(inputs: Inputs): Plan {
@@ -91,6 +93,7 @@ export function makePlan(inputs: Inputs): Plan {
     counts: countQueries(provider),
     intervalMs,
     sampleEveryMs: Math.min(inputs['sample-every'] ?? 5_000, intervalMs),
+    hooks: parseWebhooks(inputs.webhooks, 'webhooks'),
     policy: {
       onNoData: inputs['on-no-data'],
       onInconclusive: inputs['on-inconclusive'],

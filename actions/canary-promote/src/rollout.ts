@@ -38,7 +38,7 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
       deployment: inputs.deployment,
       log: (l) => ctx.log.info(l),
     };
-    const needs = inputs.router === 'gateway-api' ? [...NEEDS, ...ROUTE_NEEDS] : NEEDS;
+    const needs = inputs.router !== 'pods' ? [...NEEDS, ...ROUTE_NEEDS] : NEEDS;
     const [contract] = await Promise.all([
       resolveImage(inputs.image, { inputName: 'image' }),
       requireAccess(cluster, t.namespace, needs),
@@ -73,7 +73,7 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
       JSON.stringify({ namespace: t.namespace, deployment: inputs.deployment, holder }),
     );
     const resumed = await settleInherited(ctx, t, inputs, inherited, contract.ref);
-    const state: CanaryState = resumed ?? {
+    const state: CanaryState = resumed?.state ?? {
       holder,
       phase: 'progressing',
       image: contract.ref,
@@ -82,7 +82,7 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
       step: -1,
       weight: 0,
       router: inputs.router,
-      ...(inputs.router === 'gateway-api'
+      ...(inputs.router !== 'pods'
         ? {
             route: inputs.route || inputs.deployment,
             canaryService: inputs['canary-service'] || `${inputs.service || inputs.deployment}-canary`,
@@ -98,7 +98,7 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
     // A cancelled job: traffic back to stable and the canary removed, within the grace period.
     const disposeCancel = onCancel(() => rollout.revert('the job was cancelled', 'aborted'));
     try {
-      await rollout.execute(resumed !== undefined);
+      await rollout.execute(resumed?.at);
     } finally {
       disposeCancel();
       if (!lease.released) lease.abandon();
@@ -109,8 +109,10 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
 }
 
 /**
- * A canary an earlier run left unfinished: resumed when asked and it runs this very image, else
- * reverted (traffic to stable, canary removed) before this run starts its own.
+ * A canary an earlier run left unfinished: a paused one (wait-approval) with this very image goes
+ * on from its next step — this run is the approval; one whose run died is resumed at its step when
+ * asked (on-stale: resume) and it runs this image. Anything else is reverted (traffic to stable,
+ * canary removed) before this run starts its own.
  */
 async function settleInherited(
   ctx: Ctx,
@@ -118,14 +120,29 @@ async function settleInherited(
   inputs: Inputs,
   inherited: Inherited,
   image: string,
-): Promise<CanaryState | undefined> {
+): Promise<{ state: CanaryState; at: number } | undefined> {
   if (inherited.from === 'none' || !inherited.state || isFinished(inherited.state.phase)) return undefined;
   const left = inherited.state;
-  const who = `${inherited.holder || 'an earlier run'} (${inherited.from === 'stale' ? 'stopped renewing' : 'ended'} at step ${left.step + 1}, weight ${left.weight}%)`;
-  if (inputs['on-stale'] === 'resume' && left.image === image && left.phase === 'progressing') {
+  const how =
+    left.phase === 'paused'
+      ? 'paused for approval'
+      : inherited.from === 'stale'
+        ? 'stopped renewing'
+        : 'ended';
+  const who = `${inherited.holder || 'an earlier run'} (${how} at step ${left.step + 1}, weight ${left.weight}%)`;
+  const same = left.image === image;
+  const at =
+    left.phase === 'paused' && same
+      ? left.step + 1
+      : inputs['on-stale'] === 'resume' && same && left.phase === 'progressing'
+        ? Math.max(0, left.step)
+        : undefined;
+  if (at !== undefined) {
     ctx.log.warning(`resuming the canary of ${t.deployment} left by ${who}`);
-    ctx.summary.text(`Resumed the canary left by ${who}.`);
-    return left;
+    ctx.summary.text(
+      `Resumed the canary left by ${who}${left.phase === 'paused' ? '; this run approves that step' : ''}.`,
+    );
+    return { state: { ...left, phase: 'progressing' }, at };
   }
   ctx.log.warning(`reverting the canary of ${t.deployment} left by ${who}`);
   const problems = await revertCanary(t, left, `reverted what ${who} left`);

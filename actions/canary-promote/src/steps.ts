@@ -34,9 +34,13 @@ import {
   routerFor,
   scaleCanary,
   stableService,
+  callWebhook,
+  shownUrl,
   type CanaryLease,
   type CanaryState,
   type CanaryTarget,
+  type HookPayload,
+  type HookType,
   type TrafficRouter,
 } from '@kubeline/canary';
 import type { V1Deployment } from '@kubernetes/client-node';
@@ -48,6 +52,7 @@ import { Sampler, type Measurement } from './sampler.js';
 
 type Ctx = ActionContext<OutputName>;
 export type Result = 'promoted' | 'aborted' | 'inconclusive' | 'error';
+type Outcome = { result: Result | 'paused'; why: string };
 
 /** The run ended without promotion: one line, exit 1, traffic already back on stable. */
 export class CanaryAborted extends KubelineError {}
@@ -61,6 +66,7 @@ export class Rollout {
   private router!: TrafficRouter;
   private stepsCompleted = 0;
   private ended: { result: Result; reason: string } | undefined;
+  private paused = false;
   private reverting: Promise<void> | undefined;
 
   constructor(
@@ -77,28 +83,40 @@ export class Rollout {
     this.stableReplicas = stable.spec?.replicas ?? 1;
   }
 
-  async execute(resuming: boolean): Promise<void> {
+  /** The whole run; `resumeAt`: the step an earlier run's canary goes on from. */
+  async execute(resumeAt: number | undefined): Promise<void> {
     try {
-      await this.prepare(resuming);
+      await this.prepare(resumeAt !== undefined);
       const faults = this.watchCanaryPods();
-      const aborted = await this.runSteps();
+      const outcome =
+        (resumeAt === undefined ? await this.preRollout() : undefined) ?? (await this.runSteps(resumeAt));
       this.stop.abort();
       await faults;
-      if (aborted) await this.revert(aborted.why, aborted.result);
-      else await this.promote();
+      if (outcome?.result === 'paused') await this.pause(outcome.why);
+      else if (outcome) await this.revert(outcome.why, outcome.result);
+      else {
+        const unconfirmed = await this.confirmPromotion();
+        if (unconfirmed) await this.revert(unconfirmed, 'aborted');
+        else await this.promote();
+      }
     } catch (e) {
       if (this.ended) throw e;
       // Whoever took the lease (rollback, a later run) owns the canary now: hands off.
-      if (this.lease.signal.aborted) this.ended = { result: 'aborted', reason: `${(this.lease.signal.reason as Error).message}; the taker handles the traffic` };
+      if (this.lease.signal.aborted)
+        this.ended = {
+          result: 'aborted',
+          reason: `${(this.lease.signal.reason as Error).message}; the taker handles the traffic`,
+        };
       else await this.revert(this.reasonOf(e), e instanceof RouterError ? 'error' : 'aborted');
     } finally {
       this.stop.abort();
+      await this.tell();
       this.finish();
     }
     throwIfCancelled();
-    if (this.ended && this.ended.result !== 'promoted')
+    if (this.ended && this.ended.result !== 'promoted' && !this.paused)
       throw new CanaryAborted(
-        `canary of Deployment ${this.t.deployment} ${this.ended.result}: ${this.ended.reason}; all traffic is on stable`,
+        `canary of Deployment ${this.t.deployment} ${this.ended.result}: ${this.ended.reason}${this.lease.signal.aborted ? '' : '; all traffic is on stable'}`,
       );
   }
 
@@ -111,7 +129,7 @@ export class Rollout {
   /** The canary Service (gateway-api) and Deployment, the router, and the state saved. */
   private async prepare(resuming: boolean): Promise<void> {
     const s = this.state;
-    if (s.router === 'gateway-api') {
+    if (s.router !== 'pods') {
       const svc = await stableService(this.t, s.stableService);
       s.stablePort = svc.spec?.ports?.[0]?.port;
       if (!resuming)
@@ -171,8 +189,8 @@ export class Rollout {
       );
   }
 
-  /** The steps in order; the abort the analysis decided on, if any (undefined: promote). */
-  private async runSteps(): Promise<{ result: Result; why: string } | undefined> {
+  /** The steps in order; the abort (or pause) the analysis decided on, if any (undefined: promote). */
+  private async runSteps(resumeAt: number | undefined): Promise<Outcome | undefined> {
     const s = this.state;
     const ledger = new AnalysisLedger(this.plan.policy);
     const prometheus = this.inputs.analysis
@@ -193,10 +211,11 @@ export class Rollout {
       : undefined;
     if (!sampler)
       this.ctx.log.warning("analysis is off: steps advance on the canary pods' health and time alone");
-    for (let i = Math.max(0, s.step); i < this.plan.steps.length; i++) {
+    const first = resumeAt ?? 0;
+    for (let i = first; i < this.plan.steps.length; i++) {
       const step = this.plan.steps[i]!;
-      if (step.kind === 'weight' && (i !== s.step || s.weight !== step.weight))
-        await this.shift(i, step.weight);
+      // A resumed canary may have lost replicas since: its capacity and weight are set again.
+      if (step.kind === 'weight' || (resumeAt !== undefined && i === first)) await this.shift(i, step.weight);
       else
         this.ctx.log.info(
           `step ${i + 1}/${this.plan.steps.length}: holding ${s.weight}% for ${formatDuration(this.plan.intervalMs)}`,
@@ -210,6 +229,8 @@ export class Rollout {
         }
         if (decision.action === 'abort')
           return { result: decision.result, why: `step ${i + 1} at ${s.weight}%: ${decision.why}` };
+        if (decision.action === 'pause')
+          return { result: 'paused', why: `step ${i + 1} at ${s.weight}%: ${decision.why}` };
         this.ctx.log.info(`step ${i + 1}: measuring ${s.weight}% again (${decision.action})`);
       }
       this.stepsCompleted = i + 1;
@@ -248,7 +269,10 @@ export class Rollout {
         throw this.signal.reason instanceof Error ? this.signal.reason : new KubelineError('stopped');
       if (!sampler) {
         if (Date.now() - begun >= intervalMs)
-          return { outcome: 'Successful', reason: 'canary pods healthy for the interval (analysis off)' };
+          return this.withRolloutHooks({
+            outcome: 'Successful',
+            reason: 'canary pods healthy for the interval (analysis off)',
+          });
         continue;
       }
       const final = Date.now() - begun >= intervalMs;
@@ -261,11 +285,98 @@ export class Rollout {
         Object.assign(m, { outcome: 'Failed', reason: `early abort: ${certain}` });
         return { outcome: 'Failed', reason: `early abort: ${certain}` };
       }
-      const j = judge(metrics, sample, policy);
+      const j = await this.withRolloutHooks(judge(metrics, sample, policy));
       Object.assign(m, { outcome: j.outcome, reason: j.reason });
       this.ctx.log.info(`step ${i + 1} at ${this.state.weight}%: ${j.outcome} — ${j.reason}`);
       return j;
     }
+  }
+
+  private payload(phase: string): HookPayload {
+    const s = this.state;
+    return {
+      name: this.t.deployment,
+      namespace: this.t.namespace,
+      phase,
+      image: s.image,
+      step: s.step + 1,
+      weight: s.weight,
+      ...(this.ended ?? {}),
+    };
+  }
+
+  /** Calls every hook of a type at once; the first no, in one line (undefined: all said yes). */
+  private async askHooks(type: HookType): Promise<string | undefined> {
+    const hooks = this.plan.hooks.filter((h) => h.type === type);
+    const answers = await Promise.all(hooks.map((h) => callWebhook(h, this.payload(type), this.signal)));
+    const no = answers.findIndex((a) => !a.ok);
+    return no < 0
+      ? undefined
+      : `${type} webhook ${hooks[no]!.name} (${shownUrl(hooks[no]!.url)}) said no: ${answers[no]!.detail}`;
+  }
+
+  private async preRollout(): Promise<Outcome | undefined> {
+    const no = await this.askHooks('pre-rollout');
+    return no ? { result: 'aborted', why: no } : undefined;
+  }
+
+  /** A step's rollout webhooks vote with its metrics: a no fails the measurement. */
+  private async withRolloutHooks(j: Judgement): Promise<Judgement> {
+    if (j.outcome === 'Error') return j;
+    const no = await this.askHooks('rollout');
+    return no ? { outcome: 'Failed', reason: j.outcome === 'Failed' ? `${j.reason}; ${no}` : no } : j;
+  }
+
+  /** Every confirm-promotion hook asked each sample period until it says yes, up to its timeout. */
+  private async confirmPromotion(): Promise<string | undefined> {
+    const hooks = this.plan.hooks.filter((h) => h.type === 'confirm-promotion');
+    for (const h of hooks) {
+      const deadline = Date.now() + h.timeoutMs;
+      this.ctx.log.info(
+        `waiting for confirm-promotion webhook ${h.name} to say yes (up to ${formatDuration(h.timeoutMs)})`,
+      );
+      for (;;) {
+        const a = await callWebhook(
+          { ...h, timeoutMs: Math.min(h.timeoutMs, 10_000) },
+          this.payload('confirm-promotion'),
+          this.signal,
+        );
+        if (a.ok) break;
+        if (Date.now() >= deadline)
+          return `confirm-promotion webhook ${h.name} (${shownUrl(h.url)}) did not say yes within ${formatDuration(h.timeoutMs)}: ${a.detail}`;
+        await sleep(this.plan.sampleEveryMs, undefined, { signal: this.signal }).catch(() => undefined);
+        if (this.signal.aborted)
+          throw this.signal.reason instanceof Error ? this.signal.reason : new KubelineError('stopped');
+      }
+    }
+    return undefined;
+  }
+
+  /** post-rollout hooks hear every outcome, rollback hooks an abort; a failed call is only a warning. */
+  private async tell(): Promise<void> {
+    if (!this.ended) return;
+    const types: HookType[] =
+      this.ended.result === 'promoted' || this.paused ? ['post-rollout'] : ['rollback', 'post-rollout'];
+    for (const type of types) {
+      const hooks = this.plan.hooks.filter((h) => h.type === type);
+      const answers = await Promise.all(hooks.map((h) => callWebhook(h, this.payload(type))));
+      answers.forEach((a, i) => {
+        if (!a.ok)
+          this.ctx.log.warning(`${type} webhook ${hooks[i]!.name} (${shownUrl(hooks[i]!.url)}): ${a.detail}`);
+      });
+    }
+  }
+
+  /** wait-approval: the canary stays at its weight; a later run with this image goes on from the next step. */
+  private async pause(why: string): Promise<void> {
+    const s = this.state;
+    this.paused = true;
+    this.ended = { result: 'inconclusive', reason: why };
+    Object.assign(s, { phase: 'paused', reason: why });
+    await this.lease.release(s);
+    this.ctx.log.warning(
+      `canary of Deployment ${this.t.deployment} held at ${s.weight}% for approval: ${why}; run this action again with the same image to go on, or rollback to end it`,
+    );
   }
 
   /** Stable takes the canary's image and becomes ready; then all traffic returns to it. */
@@ -337,7 +448,7 @@ export class Rollout {
     );
     this.ctx.output('result', ended.result);
     this.ctx.output('reason', ended.reason);
-    this.ctx.output('weight', ended.result === 'promoted' ? 100 : 0);
+    this.ctx.output('weight', ended.result === 'promoted' ? 100 : this.paused ? s.weight : 0);
     this.ctx.output('steps-completed', this.stepsCompleted);
     this.ctx.output('stable-image', ended.result === 'promoted' ? s.image : s.stableImage);
     this.ctx.output('measurements', file);

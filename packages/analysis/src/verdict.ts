@@ -25,7 +25,7 @@ export interface AnalysisPolicy {
   failureLimit: number;
   inconclusiveLimit: number;
   errorLimit: number;
-  onInconclusive: 'fail' | 'promote';
+  onInconclusive: 'fail' | 'promote' | 'wait-approval';
 }
 
 export interface Judgement {
@@ -89,6 +89,7 @@ export type Decision =
   | { action: 'advance'; note?: string }
   | { action: 'repeat' }
   | { action: 'resample' }
+  | { action: 'pause'; why: string }
   | { action: 'abort'; result: 'aborted' | 'inconclusive' | 'error'; why: string };
 
 /** Counts outcomes across the rollout against the limits (Argo's failureLimit, inconclusiveLimit, consecutiveErrorLimit). */
@@ -127,6 +128,8 @@ export class AnalysisLedger {
     if (this.inconclusive <= p.inconclusiveLimit) return { action: 'repeat' };
     if (p.onInconclusive === 'promote')
       return { action: 'advance', note: `inconclusive: ${j.reason}; advanced (on-inconclusive: promote)` };
+    if (p.onInconclusive === 'wait-approval')
+      return { action: 'pause', why: `${j.reason}: waiting for approval (on-inconclusive: wait-approval)` };
     return {
       action: 'abort',
       result: 'inconclusive',

@@ -47,3 +47,13 @@ export {
   type CanaryTarget,
 } from './canary.js';
 export { abortCanaryOf, unfinishedCanaries } from './takeover.js';
+export {
+  HOOK_TYPES,
+  callWebhook,
+  parseWebhooks,
+  shownUrl,
+  type HookAnswer,
+  type HookPayload,
+  type HookType,
+  type Webhook,
+} from './webhooks.js';

@@ -17,7 +17,8 @@ import type { V1Lease } from '@kubernetes/client-node';
 
 export const STATE_ANNOTATION = 'kubeline.dev/canary-state';
 
-export type Phase = 'progressing' | 'promoting' | 'aborting' | 'promoted' | 'aborted';
+/** `paused`: held at its weight for approval (on-inconclusive: wait-approval); a later run goes on. */
+export type Phase = 'progressing' | 'paused' | 'promoting' | 'aborting' | 'promoted' | 'aborted';
 
 export interface CanaryState {
   holder: string;
