@@ -97,12 +97,12 @@ export const action = {
       "default": "traefik"
     },
     "success-rate-min": {
-      "description": "Built-in: the lowest acceptable share of non-5xx responses of the canary, in percent. Empty: not checked.",
+      "description": "Built-in: the lowest acceptable share of non-5xx responses of the canary, in percent; `off`: not checked.",
       "required": false,
       "default": "99"
     },
     "latency-p99-max": {
-      "description": "Built-in: the highest acceptable p99 latency of the canary's responses (e.g. `500ms`). Empty: not checked.",
+      "description": "Built-in: the highest acceptable p99 latency of the canary's responses (e.g. `500ms`); `off`: not checked.",
       "required": false,
       "default": "500ms"
     },

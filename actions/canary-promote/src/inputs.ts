@@ -12,6 +12,12 @@ const image: InputParser<ImageInput> = {
   parse: (raw, name) => parseImageInput(raw, name),
 };
 
+/** `off` turns a built-in check off (an empty value would take the default). */
+const orOff = <T>(p: InputParser<T>): InputParser<T | undefined> => ({
+  type: `${p.type}, or off`,
+  parse: (raw, name) => (raw.trim() === 'off' ? undefined : p.parse(raw, name)),
+});
+
 export const inputSpec = {
   deployment: input.string(K8S_NAME),
   image,
@@ -32,8 +38,8 @@ export const inputSpec = {
   'prometheus-url': input.url(),
   'prometheus-token': input.secret(),
   'metrics-provider': input.enum(['traefik', 'istio', 'nginx', 'none'] as const),
-  'success-rate-min': input.number({ min: 0, max: 100 }),
-  'latency-p99-max': input.duration({ min: 1 }),
+  'success-rate-min': orOff(input.number({ min: 0, max: 100 })),
+  'latency-p99-max': orOff(input.duration({ min: 1 })),
   // YAML, parsed with the rest of the plan (before anything is touched): the parser is not loaded for a typo.
   metrics: input.multiline(),
   'min-requests': input.number({ min: 0, max: 1e9, integer: true }),

@@ -66,13 +66,19 @@ export function makePlan(inputs: Inputs): Plan {
   const steps = parseSteps(inputs.steps, inputs['step-weight'], inputs['max-weight']);
   const custom = parseMetrics(inputs.metrics, 'metrics');
   const provider = inputs['metrics-provider'];
-  const metrics = [
-    ...builtinMetrics(provider, {
-      successRateMin: inputs['success-rate-min'],
-      latencyP99MaxMs: inputs['latency-p99-max'],
-    }),
-    ...custom,
-  ];
+  const builtin = builtinMetrics(provider, {
+    successRateMin: inputs['success-rate-min'],
+    latencyP99MaxMs: inputs['latency-p99-max'],
+  });
+  // Values are kept by name: a custom metric must not take a built-in one's.
+  const taken = custom.find((m) => builtin.some((b) => b.name === m.name));
+  if (taken)
+    throw new InputError(
+      'metrics',
+      inputs.metrics,
+      `metric name "${taken.name}" is a built-in metric of metrics-provider ${provider}; choose another name`,
+    );
+  const metrics = [...builtin, ...custom];
   if (inputs.analysis && !inputs['prometheus-url'])
     throw new InputError(
       'prometheus-url',
@@ -83,7 +89,7 @@ export function makePlan(inputs: Inputs): Plan {
     throw new InputError(
       'metrics',
       inputs.metrics,
-      'with metrics-provider none and no success-rate/latency bound, there is nothing to analyse',
+      `${provider === 'none' ? 'metrics-provider none has no built-in metrics' : `metrics-provider ${provider} has no success-rate-min or latency-p99-max`} and there are no metrics of your own: there is nothing to analyse`,
     );
   const intervalMs = inputs.interval ?? 60_000;
   return {

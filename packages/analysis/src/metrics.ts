@@ -91,12 +91,14 @@ export function builtinMetrics(
   return metrics;
 }
 
-const VAR = /\{\{\s*([a-z-]+)\s*\}\}/g;
+// Any word: a typo such as {{canary_service}} or {{Namespace}} is refused, not sent as it is.
+const VAR = /\{\{\s*([\w-]+)\s*\}\}/g;
 
 /** Fills `{{name}}`; an unknown name is the user's mistake, named with the metric. */
 export function renderQuery(metric: Pick<MetricSpec, 'name' | 'query'>, vars: QueryVars): string {
   return metric.query.replace(VAR, (_, name: string) => {
-    const value = (vars as unknown as Record<string, string>)[name];
+    // Own keys only: {{constructor}} is not Object's.
+    const value = Object.hasOwn(vars, name) ? (vars as unknown as Record<string, string>)[name] : undefined;
     if (value === undefined)
       throw new UserError(
         `metric ${metric.name}: unknown variable {{${name}}}; known: ${Object.keys(vars)

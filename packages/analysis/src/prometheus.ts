@@ -16,7 +16,7 @@ export interface PrometheusOptions {
   timeoutMs?: number;
 }
 
-/** A query's value: a number, or undefined when Prometheus has no sample (empty vector, NaN). */
+/** A query's value: a number (±Infinity too), or undefined when Prometheus has no sample (empty vector, NaN). */
 export type QueryValue = number | undefined;
 
 export class Prometheus {
@@ -37,6 +37,7 @@ export class Prometheus {
     const timeoutMs = this.o.timeoutMs ?? 10_000;
     const signals = [AbortSignal.timeout(timeoutMs), jobSignal, ...(signal ? [signal] : [])];
     let res: Response;
+    let text: string;
     try {
       res = await fetch(`${this.base}/api/v1/query`, {
         method: 'POST',
@@ -47,13 +48,14 @@ export class Prometheus {
         body: new URLSearchParams({ query: promql, timeout: `${Math.ceil(timeoutMs / 1000)}s` }),
         signal: AbortSignal.any(signals),
       });
+      // The body is read under the same signals: a server that stalls after its headers times out too.
+      text = await res.text();
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
       const why =
         err.name === 'TimeoutError' ? `no answer within ${timeoutMs}ms` : (err.cause?.code ?? err.message);
       throw new PrometheusError(`Prometheus ${this.base} could not be queried: ${why}`);
     }
-    const text = await res.text();
     let answer: ApiAnswer;
     try {
       answer = JSON.parse(text) as ApiAnswer;
@@ -81,6 +83,7 @@ function valueOf(answer: ApiAnswer, promql: string): QueryValue {
     raw = series[0]?.value?.[1];
   } else throw new PrometheusError(`query returned a ${data?.resultType ?? 'missing'} result, not a number`);
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
+  // Go spells infinities +Inf/-Inf (histogram_quantile above the last bucket): a value, not "no data".
+  const n = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
+  return Number.isNaN(n) ? undefined : n;
 }

@@ -33,7 +33,8 @@ export interface Judgement {
   reason: string;
 }
 
-const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPrecision(4)).toString());
+// Enough digits that a breached bound never reads as equal to it (98.996 < 99, not 99 < 99).
+const fmt = (n: number) => (Number.isFinite(n) ? Number(n.toPrecision(6)).toString() : String(n));
 
 /** The first bound a metric breaks, in words; undefined when it is within bounds. */
 function breach(m: MetricSpec, v: number): string | undefined {

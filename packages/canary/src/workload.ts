@@ -33,19 +33,19 @@ export function chooseContainer(d: V1Deployment, imageName: string, named: strin
   );
 }
 
+/** A label value with `-canary`, still a valid value (≤ 63, starting alphanumeric). */
+const canaryValue = (v: string) => (v ? `${v.slice(0, 56)}-canary` : 'canary');
+
 /**
- * Pod labels of the canary. `separate`: every selector label of stable gets a `-canary` value, so
- * stable's Service and ReplicaSets never select the canary's pods. Otherwise (pods router) the
- * canary keeps stable's labels — stable's Service selects both — and adds a track label.
+ * Pod labels of the canary. `separate`: every label value gets `-canary`, so no selector of
+ * stable's — its ReplicaSets', its Service's, whatever labels that Service picks — matches the
+ * canary's pods. Otherwise (pods router) the canary keeps stable's labels, so stable's Service
+ * selects both, and adds a track label.
  */
 export function canaryLabels(stable: V1Deployment, separate: boolean): Record<string, string> {
-  const match = stable.spec?.selector?.matchLabels ?? {};
-  const labels: Record<string, string> = {
-    ...(stable.spec?.template.metadata?.labels ?? {}),
-    [TRACK]: 'canary',
-  };
-  if (separate) for (const [k, v] of Object.entries(match)) labels[k] = `${v.slice(0, 56)}-canary`;
-  return labels;
+  const labels = { ...(stable.spec?.template.metadata?.labels ?? {}) };
+  if (separate) for (const [k, v] of Object.entries(labels)) labels[k] = canaryValue(v);
+  return { ...labels, [TRACK]: 'canary' };
 }
 
 export function canarySelector(stable: V1Deployment, separate: boolean): Record<string, string> {
