@@ -125,6 +125,7 @@ describe('actionlint', () => {
     // each example really runs the kubeline actions it is about, so actionlint had them to check
     expect(project.uses).toEqual({
       'build-scan-sign.yml': ['build-image', 'trivy-scan', 'cosign-sign'],
+      'canary.yml': ['build-image', 'canary-promote'],
       'deploy.yml': ['build-image', 'trivy-scan', 'cosign-sign', 'helm-deploy', 'helm-deploy'],
       'rollback.yml': ['rollback'],
     });
@@ -214,7 +215,7 @@ describe('GitHub workflows', () => {
         }
       }
     }
-    expect(checked).toBe(6); // scan and sign in both examples, and both deploys
+    expect(checked).toBe(7); // scan and sign in both examples, both deploys, and the canary
   });
 });
 
@@ -296,9 +297,15 @@ describe('GitLab examples', () => {
       }
     }
     expect([...included].sort()).toEqual(
-      ['build-image', 'cosign-sign', 'helm-deploy', 'rollback', 'setup-tools', 'trivy-scan'].filter((a) =>
-        fs.existsSync(path.join(ROOT, 'actions', a, 'action.yml')),
-      ),
+      [
+        'build-image',
+        'canary-promote',
+        'cosign-sign',
+        'helm-deploy',
+        'rollback',
+        'setup-tools',
+        'trivy-scan',
+      ].filter((a) => fs.existsSync(path.join(ROOT, 'actions', a, 'action.yml'))),
     );
   });
 
