@@ -29,10 +29,12 @@ export type Provider = 'traefik' | 'istio' | 'nginx' | 'none';
 
 /** Per provider: the canary's requests (a histogram count or counter) as a selector. */
 const REQUESTS: Record<Exclude<Provider, 'none'>, { series: string; selector: string; code: string }> = {
-  // Traefik labels a Gateway API backend `<ns>-<svc>-<port name>-<port>@kubernetesgateway`.
+  // Traefik 3.7 labels a Gateway API backend `httproute-<ns>-<route>-…-svc-<ns>-<svc>-<index>@kubernetesgateway`
+  // (seen on the stack); 3.6 and before, `<ns>-<svc>-<port name>-<port>@kubernetesgateway`.
   traefik: {
     series: 'traefik_service_request_duration_seconds',
-    selector: 'service=~"{{namespace}}-{{canary-service}}-.*@kubernetesgateway"',
+    selector:
+      'service=~"(httproute-.*-svc-{{namespace}}-{{canary-service}}-[0-9]+|{{namespace}}-{{canary-service}}-[a-z0-9-]+-[0-9]+)@kubernetesgateway"',
     code: 'code',
   },
   istio: {

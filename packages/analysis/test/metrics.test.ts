@@ -239,7 +239,8 @@ describe('builtinMetrics: Flagger-style queries per provider', () => {
       ['success-rate', 'success-rate', 99, undefined],
       ['latency-p99-ms', 'latency', undefined, 500],
     ]);
-    const selector = 'service=~"{{namespace}}-{{canary-service}}-.*@kubernetesgateway"';
+    const selector =
+      'service=~"(httproute-.*-svc-{{namespace}}-{{canary-service}}-[0-9]+|{{namespace}}-{{canary-service}}-[a-z0-9-]+-[0-9]+)@kubernetesgateway"';
     expect(ms[0]!.query).toBe(
       `sum(rate(traefik_service_request_duration_seconds_count{${selector},code!~"5.."}[{{interval}}])) / sum(rate(traefik_service_request_duration_seconds_count{${selector}}[{{interval}}])) * 100`,
     );
@@ -248,9 +249,25 @@ describe('builtinMetrics: Flagger-style queries per provider', () => {
     );
     // Every variable a built-in query uses renders.
     const rendered = renderQuery(ms[0]!, vars);
-    expect(rendered).toContain('service=~"shop-web-canary-.*@kubernetesgateway"');
+    expect(rendered).toContain(
+      '-svc-shop-web-canary-[0-9]+|shop-web-canary-[a-z0-9-]+-[0-9]+)@kubernetesgateway"',
+    );
     expect(rendered).toContain('[60s]');
     expect(rendered).not.toContain('{{');
+  });
+
+  test("traefik's selector matches the canary backend as Traefik 3.7 and 3.6 name it, never the stable one", () => {
+    const rendered = renderQuery(builtinMetrics('traefik', { successRateMin: 99 })[0]!, vars);
+    // Prometheus anchors a =~ regex at both ends.
+    const re = new RegExp(`^${/service=~"([^"]+)"/.exec(rendered)![1]!}$`);
+    // Label values as Traefik 3.7.15 wrote them on the stack (the route's rule 0, backends 0 and 1).
+    const at37 = (svc: string, i: number) =>
+      `httproute-shop-web-gw-kubeline-gateway-kubeline-ep-web-0-1dea893eb9965c2ad32d-svc-shop-${svc}-${i}@kubernetesgateway`;
+    expect(re.test(at37('web-canary', 1))).toBe(true);
+    expect(re.test(at37('web', 0))).toBe(false);
+    expect(re.test('shop-web-canary-http-8080@kubernetesgateway')).toBe(true);
+    expect(re.test('shop-web-http-8080@kubernetesgateway')).toBe(false);
+    expect(re.test(at37('web-canary', 1).replace('svc-shop-', 'svc-other-'))).toBe(false);
   });
 
   test('istio latency is in milliseconds already; nginx in seconds', () => {
@@ -280,7 +297,8 @@ describe('builtinMetrics: Flagger-style queries per provider', () => {
 
 describe('countQueries: requests and 5xx of the canary', () => {
   test('traefik counts with increase over the interval; errors default to 0', () => {
-    const selector = 'service=~"{{namespace}}-{{canary-service}}-.*@kubernetesgateway"';
+    const selector =
+      'service=~"(httproute-.*-svc-{{namespace}}-{{canary-service}}-[0-9]+|{{namespace}}-{{canary-service}}-[a-z0-9-]+-[0-9]+)@kubernetesgateway"';
     expect(countQueries('traefik')).toEqual({
       requests: `sum(increase(traefik_service_request_duration_seconds_count{${selector}}[{{interval}}]))`,
       errors: `sum(increase(traefik_service_request_duration_seconds_count{${selector},code=~"5.."}[{{interval}}])) or vector(0)`,
