@@ -12,6 +12,8 @@ export const ports = {
   authRegistry: 5443,
   prometheus: 9090,
   mirror: 8081,
+  gateway: 8000,
+  traefik: 9101,
 } as const;
 
 export const urls = {
@@ -19,6 +21,8 @@ export const urls = {
   apiserver: `https://${host}:${ports.apiserver}`,
   prometheus: `http://${host}:${ports.prometheus}`,
   mirror: `http://${host}:${ports.mirror}`,
+  gateway: `http://${host}:${ports.gateway}`,
+  traefik: `http://${host}:${ports.traefik}`,
 } as const;
 
 export const registry = `${host}:${ports.registry}`;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { authRegistry, registry, urls } from './addresses.js';
 import { buildkitHost, builderName, dockerHost } from './docker.js';
 import { kubeconfigs } from './kubernetes.js';
+import { gatewayName, gatewayNamespace } from './gateway.js';
 import { limitedNamespace } from './limited-access.js';
 import { manifestPath } from './mirror.js';
 import { paths, stackDir } from './paths.js';
@@ -33,6 +34,9 @@ export function stackEnv(): StackEnv {
     STACK_BIN: paths.bin,
     TOOLS_MIRROR: urls.mirror,
     TOOLS_MANIFEST: manifestPath,
+    GATEWAY_URL: urls.gateway,
+    GATEWAY_NAMESPACE: gatewayNamespace,
+    GATEWAY_NAME: gatewayName,
   };
 }
 

@@ -5,6 +5,7 @@ import { kubeApiserver, kubeControllerManager, kubeScheduler, etcd } from './kub
 import { kwok, kwokNodes } from './kwok.js';
 import { limitedAccess } from './limited-access.js';
 import { mirrorContent, mirrorServer } from './mirror.js';
+import { gatewayApi, traefik } from './gateway.js';
 import { prometheus } from './prometheus.js';
 import { openRegistry, tlsAuthRegistry } from './registries.js';
 import { tools } from './tools.js';
@@ -28,4 +29,6 @@ export const plan: PlannedUnit[] = [
   { unit: buildxBuilder, after: ['dockerd', 'buildkitd', 'tools'] },
   { unit: prometheus, after: [] },
   { unit: trivyDb, after: ['registry'] },
+  { unit: gatewayApi, after: ['kube-apiserver'] },
+  { unit: traefik, after: ['gateway-api', 'prometheus'] },
 ];

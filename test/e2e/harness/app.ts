@@ -35,17 +35,21 @@ async function firstLine(child: ChildProcess): Promise<string> {
   }
 }
 
-export async function startTestApp(): Promise<TestApp> {
+/** `host`/`port`: where it listens (a free port on 127.0.0.1 by default); `version`: its x-app-version. */
+export async function startTestApp(
+  o: { host?: string; port?: number; version?: string } = {},
+): Promise<TestApp> {
+  const host = o.host ?? '127.0.0.1';
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/app/server.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0' },
+    env: { ...process.env, HOST: host, PORT: String(o.port ?? 0), VERSION: o.version ?? 'v1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const { port } = JSON.parse(await firstLine(child)) as { port: number };
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   return {
     port,
-    address: `127.0.0.1:${port}`,
+    address: `${host}:${port}`,
     url,
     async setBehaviour(behaviour) {
       const res = await fetch(`${url}/admin/behaviour`, { method: 'POST', body: JSON.stringify(behaviour) });
