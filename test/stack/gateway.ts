@@ -100,6 +100,35 @@ const routingObjects: KubernetesObject[] = [
   } as KubernetesObject,
 ];
 
+/** How many Gateway API CRDs there are, once every one is Established at the pinned bundle version. */
+async function establishedCrds(): Promise<number> {
+  const { items } = await adminConfig().makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
+  const crds = items.filter((c) => c.spec.group === 'gateway.networking.k8s.io');
+  if (crds.length === 0) throw new Error('no Gateway API CRDs');
+  const pending = crds.filter(
+    (c) => !c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'),
+  );
+  if (pending.length > 0)
+    throw new Error(`not Established: ${pending.map((c) => c.metadata?.name).join(', ')}`);
+  const other = crds.filter(
+    (c) => c.metadata?.annotations?.['gateway.networking.k8s.io/bundle-version'] !== GATEWAY_API,
+  );
+  if (other.length > 0)
+    throw new Error(`not at ${GATEWAY_API}: ${other.map((c) => c.metadata?.name).join(', ')}`);
+  return crds.length;
+}
+
+/** The Gateway's true conditions (Accepted, Programmed once Traefik runs); throws when it is missing. */
+async function gatewayConditions(): Promise<string> {
+  const gateway = (await KubernetesObjectApi.makeApiClient(adminConfig()).read({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: gatewayName, namespace: gatewayNamespace },
+  })) as KubernetesObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
+  const held = (gateway.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type);
+  return held.length > 0 ? held.join('+') : '(no controller has taken it yet)';
+}
+
 export const gatewayApi: Step = {
   kind: 'step',
   name: 'gateway-api',
@@ -108,13 +137,9 @@ export const gatewayApi: Step = {
     await applyObjects(routingObjects);
   },
   async health() {
-    const client = KubernetesObjectApi.makeApiClient(adminConfig());
-    await client.read({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: gatewayName, namespace: gatewayNamespace },
-    });
-    return `Gateway API ${GATEWAY_API} CRDs, Gateway ${gatewayNamespace}/${gatewayName}, ServiceCIDR ${loopbackServiceCidr}`;
+    const crds = await establishedCrds();
+    const gateway = await gatewayConditions();
+    return `Gateway API ${GATEWAY_API} (${crds} CRDs Established), Gateway ${gatewayNamespace}/${gatewayName} ${gateway}, ServiceCIDR ${loopbackServiceCidr}`;
   },
 };
 

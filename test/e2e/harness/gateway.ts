@@ -70,9 +70,19 @@ export async function startRoutedApp(o: {
       service: o.service,
       async stop() {
         await app.stop();
+        await deleteService(core, o.namespace, o.service);
         taken.delete(clusterIP);
       },
     };
+  }
+}
+
+/** Frees the ClusterIP now rather than when the namespace finalizes; gone already is fine. */
+async function deleteService(core: CoreV1Api, namespace: string, name: string): Promise<void> {
+  try {
+    await core.deleteNamespacedService({ namespace, name });
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw e;
   }
 }
 
@@ -156,9 +166,15 @@ export interface TrafficRecord {
   status: number;
 }
 
+function gatewayUrl(): string {
+  const url = loadStackEnv().GATEWAY_URL;
+  if (!url) throw new Error('GATEWAY_URL is not set: the stack predates its Gateway (run npm run stack:up)');
+  return url;
+}
+
 /** One GET of / through the Gateway with `hostname` as Host (fetch cannot set Host). */
 export function getThroughGateway(hostname: string, timeoutMs = 5_000): Promise<TrafficRecord> {
-  const gateway = new URL(loadStackEnv().GATEWAY_URL!);
+  const gateway = new URL(gatewayUrl());
   return new Promise((resolve) => {
     const req = request(
       {
@@ -222,6 +238,9 @@ export function startTraffic(
     void p.finally(() => pending.delete(p));
   }, 1000 / o.rps);
   const limit = setTimeout(() => clearInterval(timer), o.maxSeconds * 1000);
+  // A test that fails before stop() must not keep jest alive.
+  timer.unref();
+  limit.unref();
   return {
     async stop() {
       clearInterval(timer);
