@@ -1,7 +1,7 @@
 // Generated from action.yml by `npm run gen`; do not edit.
 export const action = {
   "name": "canary-promote",
-  "description": "Progressive delivery driven from CI, without a controller: runs the new image as a canary beside a stable Deployment, shifts traffic to it step by step through a Gateway API HTTPRoute (or by replica ratio), judges every step with Prometheus (success rate, p99 latency, your own queries) and the canary pods' health, and promotes it or puts all traffic back on stable. Its state and heartbeat live in a Lease, so a cancelled or killed job is reverted (or resumed) safely.",
+  "description": "Progressive delivery driven from CI, without a controller: runs the new image as a canary beside a stable Deployment, shifts traffic to it step by step through a Gateway API HTTPRoute, an Istio VirtualService, an SMI TrafficSplit or an ingress-nginx canary Ingress (or by replica ratio), judges every step with Prometheus (success rate, p99 latency, your own queries) and the canary pods' health, and promotes it or puts all traffic back on stable. Its state and heartbeat live in a Lease, so a cancelled or killed job is reverted (or resumed) safely.",
   "inputs": {
     "deployment": {
       "description": "The stable Deployment. It is not changed until promotion, when it takes the canary's image.",
@@ -32,12 +32,12 @@ export const action = {
       "default": ""
     },
     "router": {
-      "description": "How traffic is split. `gateway-api`: the weights of an HTTPRoute's backendRefs (stable Service and canary Service), read back after every change. `pods`: no router; the canary gets a share of replicas behind the stable Service (weight = canary replicas / all replicas).",
+      "description": "How traffic is split. `gateway-api`: the weights of an HTTPRoute's backendRefs (stable Service and canary Service), read back after every change. `istio`: the weights of a VirtualService's stable and canary destinations. `smi`: the weights of a TrafficSplit's stable and canary backends. `nginx`: a canary Ingress `<route>-canary` beside the primary Ingress, with ingress-nginx's canary-weight annotation. `pods`: no router; the canary gets a share of replicas behind the stable Service (weight = canary replicas / all replicas).",
       "required": false,
       "default": "gateway-api"
     },
     "route": {
-      "description": "`router: gateway-api`: the HTTPRoute whose backendRefs name the stable Service. Default: the Deployment name.",
+      "description": "The object that routes to the stable Service: the HTTPRoute (`gateway-api`), VirtualService (`istio`), TrafficSplit (`smi`) or primary Ingress (`nginx`). Default: the Deployment name.",
       "required": false,
       "default": ""
     },
@@ -47,7 +47,7 @@ export const action = {
       "default": ""
     },
     "canary-service": {
-      "description": "The canary Service (`router: gateway-api`). Created beside the stable one (same ports, selecting the canary pods) when missing and removed after; an existing one is pointed at the canary pods and kept. Default: `<service>-canary`.",
+      "description": "The canary Service (every router but `pods`). Created beside the stable one (same ports, selecting the canary pods) when missing and removed after; an existing one is pointed at the canary pods and kept. Default: `<service>-canary`.",
       "required": false,
       "default": ""
     },

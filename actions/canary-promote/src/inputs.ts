@@ -25,7 +25,7 @@ export const inputSpec = {
   namespace: input.string(K8S_NAME),
   kubeconfig: input.multiline(),
   context: input.string(),
-  router: input.enum(['gateway-api', 'pods'] as const),
+  router: input.enum(['gateway-api', 'istio', 'smi', 'nginx', 'pods'] as const),
   route: input.string(K8S_NAME),
   service: input.string(K8S_NAME),
   'canary-service': input.string(K8S_NAME),

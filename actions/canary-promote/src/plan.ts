@@ -132,8 +132,26 @@ export const NEEDS = [
   ['watch', 'leases.coordination.k8s.io'],
 ] as const;
 
-export const ROUTE_NEEDS = [
-  ['get', 'httproutes.gateway.networking.k8s.io'],
-  ['update', 'httproutes.gateway.networking.k8s.io'],
-  ['watch', 'httproutes.gateway.networking.k8s.io'],
-] as const;
+/** What each router reads and writes beside NEEDS (nginx makes and removes its canary Ingress). */
+export const ROUTER_NEEDS = {
+  'gateway-api': [
+    ['get', 'httproutes.gateway.networking.k8s.io'],
+    ['update', 'httproutes.gateway.networking.k8s.io'],
+    ['watch', 'httproutes.gateway.networking.k8s.io'],
+  ],
+  istio: [
+    ['get', 'virtualservices.networking.istio.io'],
+    ['update', 'virtualservices.networking.istio.io'],
+  ],
+  smi: [
+    ['get', 'trafficsplits.split.smi-spec.io'],
+    ['update', 'trafficsplits.split.smi-spec.io'],
+  ],
+  nginx: [
+    ['get', 'ingresses.networking.k8s.io'],
+    ['create', 'ingresses.networking.k8s.io'],
+    ['update', 'ingresses.networking.k8s.io'],
+    ['delete', 'ingresses.networking.k8s.io'],
+  ],
+  pods: [],
+} as const satisfies Record<Inputs['router'], readonly (readonly [string, string])[]>;

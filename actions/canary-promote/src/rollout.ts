@@ -15,7 +15,7 @@ import {
 } from '@kubeline/canary';
 import type { OutputName } from './action.generated.js';
 import type { Inputs } from './inputs.js';
-import { NEEDS, ROUTE_NEEDS, makePlan } from './plan.js';
+import { NEEDS, ROUTER_NEEDS, makePlan } from './plan.js';
 import { Rollout } from './steps.js';
 
 type Ctx = ActionContext<OutputName>;
@@ -38,7 +38,7 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
       deployment: inputs.deployment,
       log: (l) => ctx.log.info(l),
     };
-    const needs = inputs.router !== 'pods' ? [...NEEDS, ...ROUTE_NEEDS] : NEEDS;
+    const needs = [...NEEDS, ...ROUTER_NEEDS[inputs.router]];
     const [contract] = await Promise.all([
       resolveImage(inputs.image, { inputName: 'image' }),
       requireAccess(cluster, t.namespace, needs),

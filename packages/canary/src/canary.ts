@@ -3,6 +3,7 @@
 import { UserError, formatDuration } from '@kubeline/runtime';
 import { isNotFound, waitForRollout, type Cluster, type RolloutResult } from '@kubeline/kube';
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { IstioRouter, NginxCanaryRouter, SmiRouter } from './object-routers.js';
 import { GatewayApiRouter, PodShareRouter, type TrafficRouter } from './router.js';
 import type { CanaryState } from './state.js';
 import { CREATED_FOR, canaryDeployment, canaryName, canarySelector, canaryService } from './workload.js';
@@ -123,13 +124,11 @@ export function routerFor(
   scale: (n: number) => Promise<number>,
 ): TrafficRouter {
   if (s.router === 'pods') return new PodShareRouter(stableReplicas, scale);
-  return new GatewayApiRouter(
-    t.cluster,
-    s.route!,
-    { namespace: t.namespace, stable: s.stableService, canary: s.canaryService! },
-    s.stablePort,
-    t.log,
-  );
+  const services = { namespace: t.namespace, stable: s.stableService, canary: s.canaryService! };
+  if (s.router === 'istio') return new IstioRouter(t.cluster, s.route!, services, s.stablePort, t.log);
+  if (s.router === 'smi') return new SmiRouter(t.cluster, s.route!, services, t.log);
+  if (s.router === 'nginx') return new NginxCanaryRouter(t.cluster, s.route!, services, t.log);
+  return new GatewayApiRouter(t.cluster, s.route!, services, s.stablePort, t.log);
 }
 
 /**

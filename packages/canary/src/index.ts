@@ -10,6 +10,33 @@ export {
   type RouteServices,
 } from './httproute.js';
 export { GatewayApiRouter, PodShareRouter, RouterError, type TrafficRouter } from './router.js';
+export { IstioRouter, NginxCanaryRouter, SmiRouter } from './object-routers.js';
+export {
+  hostSuffix,
+  virtualServiceCanaryWeight,
+  virtualServiceWithCanaryWeight,
+  virtualServiceWithoutCanary,
+  type IstioDestination,
+  type IstioHTTPRoute,
+  type RouteDestination,
+  type VirtualServiceLike,
+} from './virtualservice.js';
+export {
+  trafficSplitCanaryWeight,
+  trafficSplitWithCanaryWeight,
+  trafficSplitWithoutCanary,
+  type TrafficSplitBackend,
+  type TrafficSplitLike,
+} from './trafficsplit.js';
+export {
+  NGINX_CANARY,
+  NGINX_CANARY_WEIGHT,
+  NGINX_CANARY_WEIGHT_TOTAL,
+  canaryIngress,
+  canaryIngressName,
+  canaryIngressWeight,
+  isCanaryIngressOf,
+} from './canary-ingress.js';
 export {
   CANARY_OF,
   CANARY_RUN,
