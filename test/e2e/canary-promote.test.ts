@@ -71,7 +71,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     const steps = m.timeline.filter((e) => e.event.startsWith('step '));
     expect(steps.map((e) => e.weight)).toEqual([10, 50, 100]);
     // Traefik applies a weight within ~1–3 s of the write: each step is compared from 3 s in.
-    steps.forEach((step, i) => {
+    steps.forEach((step) => {
       const end = m.timeline[m.timeline.indexOf(step) + 1]!.at;
       const observed = share(records, step.at + 3000, end);
       expect(Math.abs(observed * 100 - step.weight)).toBeLessThan(8);
@@ -231,9 +231,11 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
       body: route,
     });
     await scene.canary.setBehaviour({ errorRate: 1 });
+    const traffic = startTraffic(scene.host, { rps: 40, maxSeconds: 90 });
     const r = await promote(
       canaryInputs(scene, { steps: '40,100', interval: '30s', 'canary-service': 'web-canary' }),
     );
+    const records = await traffic.stop();
     expect(r.stderr).toMatch(
       /reverting the canary of web left by .* \(stopped renewing at step 1, weight 40%\)/,
     );
@@ -241,6 +243,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     const refs = await routeRefs(ns.name);
     expect(refs.map((x) => x.name)).toEqual(['web']);
     expect(refs[0]!.weight).toBeGreaterThan(0);
+    expect(records.at(-1)!.version).toBe('v1');
   });
 
   test('rollback during a live canary ends it first: traffic on stable, canary removed, the canary run stands down', async () => {
@@ -301,7 +304,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
       .join('\n');
     try {
       const traffic = startTraffic(scene.host, { rps: 40, maxSeconds: 90 });
-      const r = await promote(canaryInputs(scene, { steps: '50,100', interval: '4s', webhooks }));
+      const r = await promote(canaryInputs(scene, { steps: '50,100', interval: '5s', webhooks }));
       succeeded(r);
       expect(calls.map((c) => c.phase)).toEqual([
         'pre-rollout',
@@ -321,7 +324,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
       calls.length = 0;
       rolloutSays = 500;
       scene.canaryImage = `${repository}@${fakeDigest()}`;
-      const no = await promote(canaryInputs(scene, { steps: '50,100', interval: '4s', webhooks }));
+      const no = await promote(canaryInputs(scene, { steps: '50,100', interval: '5s', webhooks }));
       await traffic.stop();
       const line = failedOneLine(no);
       expect(line).toMatch(
@@ -339,7 +342,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
   test('on-inconclusive: wait-approval holds the canary at its weight; the next run with the image approves and goes on', async () => {
     scene = await stableScene(ns.name);
     const first = await promote(
-      canaryInputs(scene, { steps: '30,100', interval: '4s', 'on-inconclusive': 'wait-approval' }),
+      canaryInputs(scene, { steps: '30,100', interval: '5s', 'on-inconclusive': 'wait-approval' }),
     );
     succeeded(first);
     expect(first.outputs).toMatchObject({ result: 'inconclusive', weight: '30', 'steps-completed': '0' });
@@ -350,7 +353,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     expect(state).toMatchObject({ phase: 'paused', weight: 30, image: scene.canaryImage });
 
     const approved = await promote(
-      canaryInputs(scene, { steps: '30,100', interval: '4s', 'on-no-data': 'pass' }),
+      canaryInputs(scene, { steps: '30,100', interval: '5s', 'on-no-data': 'pass' }),
     );
     succeeded(approved);
     expect(approved.stderr).toMatch(

@@ -126,7 +126,7 @@ export class Rollout {
       : (e as Error).message;
   }
 
-  /** The canary Service (gateway-api) and Deployment, the router, and the state saved. */
+  /** The canary Service (every router but pods) and Deployment, the router, and the state saved. */
   private async prepare(resuming: boolean): Promise<void> {
     const s = this.state;
     if (s.router !== 'pods') {
@@ -141,7 +141,7 @@ export class Rollout {
         container: s.container,
         image: s.image,
         run: s.holder,
-        separate: s.router === 'gateway-api',
+        separate: s.router !== 'pods',
       });
       this.ctx.log.info(`canary Deployment ${canaryName(this.t.deployment)} created with ${s.image}`);
     }
@@ -244,9 +244,11 @@ export class Rollout {
     this.lease.assertHeld(`setting weight ${weight}%`);
     if (!(this.router instanceof PodShareRouter))
       await this.capacity(Math.max(1, Math.ceil((this.stableReplicas * weight) / 100)));
-    const read = await this.router.setWeight(weight);
+    // The weight being set is recorded first: a run killed mid-write leaves its intent, and the
+    // revert that follows resets the route whatever it reads.
     Object.assign(s, { step: i, weight });
     await this.lease.save(s);
+    const read = await this.router.setWeight(weight);
     this.timeline.push({ at: Date.now(), weight: read, event: `step ${i + 1}` });
     this.ctx.log.info(
       `step ${i + 1}/${this.plan.steps.length}: canary at ${read}% (${this.router.describe}, read back)`,

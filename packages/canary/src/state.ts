@@ -30,7 +30,7 @@ export interface CanaryState {
   container: string;
   step: number;
   weight: number;
-  router: 'gateway-api' | 'pods';
+  router: 'gateway-api' | 'istio' | 'smi' | 'nginx' | 'pods';
   route?: string;
   stableService: string;
   canaryService?: string;

@@ -1,5 +1,5 @@
 import { InputError, UserError } from './errors.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { addSecret } from './log.js';
 import type { ActionMeta } from './action-meta.js';
 
@@ -84,8 +84,13 @@ export const input = {
       const ms = parseDuration(v);
       // No timer runs longer than Node's (24.8 days): a longer one would fire at once.
       const max = Math.min(opts.max ?? MAX_TIMER_MS, MAX_TIMER_MS);
-      if (!Number.isFinite(ms) || (opts.min !== undefined && ms < opts.min) || ms > max)
-        throw new InputError(name, v, 'allowed: a duration such as 90s, 5m or 1h30m');
+      if (!Number.isFinite(ms)) throw new InputError(name, v, 'allowed: a duration such as 90s, 5m or 1h30m');
+      if ((opts.min !== undefined && ms < opts.min) || ms > max)
+        throw new InputError(
+          name,
+          v,
+          `allowed: a duration from ${formatDuration(opts.min ?? 0)} to ${formatDuration(max)}`,
+        );
       return ms;
     }),
   enum: <const T extends string>(options: readonly T[]) =>
