@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { InputError, readInputs } from '@kubeline/runtime';
 import { action } from '../../actions/canary-promote/src/action.generated.js';
 import { inputSpec, type Inputs } from '../../actions/canary-promote/src/inputs.js';
-import { DEFAULT_STEPS, makePlan, parseSteps } from '../../actions/canary-promote/src/plan.js';
+import { DEFAULT_STEPS, makePlan, parseSteps, providerOf } from '../../actions/canary-promote/src/plan.js';
 
 /** The action's inputs as the runner passes them: action.yml defaults for all not given. */
 const inputs = (given: Record<string, string> = {}): Inputs =>
@@ -250,5 +250,18 @@ describe('makePlan', () => {
     inputError(() => inputs({ 'metrics-provider': 'linkerd' }), 'metrics-provider');
     inputError(() => inputs({ 'success-rate-min': '101' }), 'success-rate-min');
     inputError(() => inputs({ 'step-weight': '0' }), 'step-weight');
+  });
+});
+
+describe('metrics-provider auto', () => {
+  test.each([
+    ['gateway-api', 'traefik'],
+    ['istio', 'istio'],
+    ['nginx', 'nginx'],
+    ['smi', 'none'],
+    ['pods', 'none'],
+  ] as const)('router %s reads %s metrics', (router, provider) => {
+    expect(providerOf({ router, 'metrics-provider': 'auto' })).toBe(provider);
+    expect(providerOf({ router, 'metrics-provider': 'istio' })).toBe('istio');
   });
 });

@@ -92,9 +92,9 @@ export const action = {
       "default": ""
     },
     "metrics-provider": {
-      "description": "Where the built-in metrics come from: `traefik` (Traefik's Gateway API service metrics), `istio` (istio_requests_total, istio_request_duration_milliseconds) or `nginx` (ingress-nginx), as Flagger defines them; `none` for only your own `metrics`.",
+      "description": "Where the built-in metrics come from: `traefik` (Traefik's Gateway API service metrics), `istio` (istio_request_duration_milliseconds) or `nginx` (ingress-nginx), as Flagger defines them; `none` for only your own `metrics`. `auto`: by router — gateway-api → traefik, istio → istio, nginx → nginx, smi and pods → none.",
       "required": false,
-      "default": "traefik"
+      "default": "auto"
     },
     "success-rate-min": {
       "description": "Built-in: the lowest acceptable share of non-5xx responses of the canary, in percent; `off`: not checked.",

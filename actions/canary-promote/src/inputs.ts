@@ -37,7 +37,7 @@ export const inputSpec = {
   analysis: input.boolean(),
   'prometheus-url': input.url(),
   'prometheus-token': input.secret(),
-  'metrics-provider': input.enum(['traefik', 'istio', 'nginx', 'none'] as const),
+  'metrics-provider': input.enum(['auto', 'traefik', 'istio', 'nginx', 'none'] as const),
   'success-rate-min': orOff(input.number({ min: 0, max: 100 })),
   'latency-p99-max': orOff(input.duration({ min: 1 })),
   // YAML, parsed with the rest of the plan (before anything is touched): the parser is not loaded for a typo.

@@ -51,6 +51,20 @@ export function parseSteps(steps: string, stepWeight?: number, maxWeight = 50): 
   return out;
 }
 
+/** The provider whose metrics the router's traffic shows up in (auto), or the one named. */
+export function providerOf(inputs: Pick<Inputs, 'metrics-provider' | 'router'>): Provider {
+  const given = inputs['metrics-provider'];
+  if (given !== 'auto') return given;
+  const byRouter: Record<Inputs['router'], Provider> = {
+    'gateway-api': 'traefik',
+    istio: 'istio',
+    nginx: 'nginx',
+    smi: 'none',
+    pods: 'none',
+  };
+  return byRouter[inputs.router];
+}
+
 export interface Plan {
   steps: Step[];
   metrics: MetricSpec[];
@@ -65,7 +79,7 @@ export interface Plan {
 export function makePlan(inputs: Inputs): Plan {
   const steps = parseSteps(inputs.steps, inputs['step-weight'], inputs['max-weight']);
   const custom = parseMetrics(inputs.metrics, 'metrics');
-  const provider = inputs['metrics-provider'];
+  const provider = providerOf(inputs);
   const builtin = builtinMetrics(provider, {
     successRateMin: inputs['success-rate-min'],
     latencyP99MaxMs: inputs['latency-p99-max'],

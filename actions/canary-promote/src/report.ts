@@ -53,12 +53,23 @@ export function weightChart(r: Report): string | undefined {
   ].join('\n');
 }
 
+const ROUTE_KIND = {
+  'gateway-api': 'HTTPRoute',
+  istio: 'VirtualService',
+  smi: 'TrafficSplit',
+  nginx: 'canary Ingress of',
+} as const;
+
+function trafficBy(s: CanaryState): string {
+  return s.router === 'pods' ? 'by pod share' : `through ${ROUTE_KIND[s.router]} ${s.route}`;
+}
+
 export function renderReport(summary: Summary, r: Report): void {
   const s = r.state;
   summary
     .heading(`kubeline canary-promote: ${r.deployment} ${r.ended.result}`)
     .text(
-      `${r.ended.reason}. Canary ${s.image} against stable ${s.stableImage}, ${s.router === 'pods' ? 'by pod share' : `through HTTPRoute ${s.route}`}, steps ${r.plan.steps.map((x) => (x.kind === 'pause' ? 'pause' : `${x.weight}%`)).join(' → ')}, interval ${formatDuration(r.plan.intervalMs)}; ${formatDuration(Date.now() - r.started)} in all.`,
+      `${r.ended.reason}. Canary ${s.image} against stable ${s.stableImage}, ${trafficBy(s)}, steps ${r.plan.steps.map((x) => (x.kind === 'pause' ? 'pause' : `${x.weight}%`)).join(' → ')}, interval ${formatDuration(r.plan.intervalMs)}; ${formatDuration(Date.now() - r.started)} in all.`,
     );
   const rows = stepRows(r);
   if (rows.length)
