@@ -61,7 +61,10 @@ export class Rollout {
   readonly measurements: Measurement[] = [];
   readonly timeline: Array<{ at: number; weight: number; event: string }> = [];
   private readonly stop = new AbortController();
+  /** Aborted by a cancelled job, a lost lease or a failing canary pod: every step's waits listen. */
   private readonly signal: AbortSignal;
+  /** The run itself still ours (the steps' signal is stopped once they end). */
+  private readonly alive: AbortSignal;
   private readonly stableReplicas: number;
   private router!: TrafficRouter;
   private stepsCompleted = 0;
@@ -79,7 +82,8 @@ export class Rollout {
     private readonly state: CanaryState,
     private readonly started: number,
   ) {
-    this.signal = AbortSignal.any([this.stop.signal, lease.signal, jobSignal]);
+    this.alive = AbortSignal.any([lease.signal, jobSignal]);
+    this.signal = AbortSignal.any([this.stop.signal, this.alive]);
     this.stableReplicas = stable.spec?.replicas ?? 1;
   }
 
@@ -341,14 +345,14 @@ export class Rollout {
         const a = await callWebhook(
           { ...h, timeoutMs: Math.min(h.timeoutMs, 10_000) },
           this.payload('confirm-promotion'),
-          this.signal,
+          this.alive,
         );
         if (a.ok) break;
         if (Date.now() >= deadline)
           return `confirm-promotion webhook ${h.name} (${shownUrl(h.url)}) did not say yes within ${formatDuration(h.timeoutMs)}: ${a.detail}`;
-        await sleep(this.plan.sampleEveryMs, undefined, { signal: this.signal }).catch(() => undefined);
-        if (this.signal.aborted)
-          throw this.signal.reason instanceof Error ? this.signal.reason : new KubelineError('stopped');
+        await sleep(this.plan.sampleEveryMs, undefined, { signal: this.alive }).catch(() => undefined);
+        if (this.alive.aborted)
+          throw this.alive.reason instanceof Error ? this.alive.reason : new KubelineError('stopped');
       }
     }
     return undefined;

@@ -28,6 +28,7 @@ const HTTPROUTE = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute
 const WRITE_ATTEMPTS = 5;
 // Time for the route's controller to report on a new generation before the weight counts anyway.
 const STATUS_WAIT_MS = 15_000;
+const RESET_STATUS_WAIT_MS = 3_000;
 
 export class GatewayApiRouter implements TrafficRouter {
   constructor(
@@ -105,6 +106,17 @@ export class GatewayApiRouter implements TrafficRouter {
     const read = canaryWeightOf(written, this.services);
     if (read !== 0 && read !== undefined)
       throw new RouterError(`${this.describe} still sends ${read}% to the canary after the reset`);
+    // The reset counts once written; its controller's word is awaited briefly (inside a cancelled
+    // job's grace), so a run that ends says whether the router already serves it.
+    const generation = written.metadata?.generation ?? 0;
+    const res = await waitFor<HTTPRouteLike & { metadata: object }>(
+      this.cluster,
+      { ...HTTPROUTE, name: this.route, namespace: this.services.namespace },
+      (r) => !r || (r.metadata?.generation ?? 0) > generation || routeStatus(r).state !== 'pending',
+      { timeoutMs: RESET_STATUS_WAIT_MS },
+    );
+    if (res.object && routeStatus(res.object).state === 'pending')
+      this.log(`${this.describe}: its controller has not reported the reset (generation ${generation}) yet`);
   }
 }
 

@@ -221,7 +221,7 @@ export class CanaryLease {
 
 function refuse(deployment: string, holder: string, state: CanaryState | undefined): UserError {
   const where = state
-    ? ` (phase ${state.phase}, step ${state.step}, weight ${state.weight}%, image ${state.image})`
+    ? ` (phase ${state.phase}, step ${state.step + 1}, weight ${state.weight}%, image ${state.image})`
     : '';
   return new UserError(
     `a canary of Deployment ${deployment} is already running: held by ${holder}${where}; refusing a second one`,
