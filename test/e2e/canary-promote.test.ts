@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { AppsV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import {
   env,
   failedOneLine,
@@ -362,5 +362,34 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     );
     expect(approved.outputs).toMatchObject({ result: 'promoted', 'steps-completed': '2' });
     expect(image(await readDeployment(ns.name, 'web'))).toBe(scene.canaryImage);
+  });
+
+  test('canary pods crash-looping abort the step at once, without waiting for metrics', async () => {
+    scene = await stableScene(ns.name);
+    const run = spawnPromote(canaryInputs(scene, { steps: '20,100', interval: '60s' }));
+    await waitForWeight(ns.name, 20);
+    // kwok's crashloop stage takes live pods by label, as a kubelet would report a crashing container.
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const pods = await core.listNamespacedPod({
+      namespace: ns.name,
+      labelSelector: 'kubeline.dev/track=canary',
+    });
+    expect(pods.items.length).toBeGreaterThan(0);
+    const t0 = Date.now();
+    for (const p of pods.items)
+      await core.patchNamespacedPod({
+        name: p.metadata!.name!,
+        namespace: ns.name,
+        body: [{ op: 'add', path: '/metadata/labels/kubeline.dev~1fail-as', value: 'crashloop' }],
+      });
+    expect(await run.exited).toBe(1);
+    const took = Date.now() - t0;
+    console.log(`crash-looping canary → aborted in ${took} ms (interval 60 s)`);
+    expect(took).toBeLessThan(30_000);
+    expect(run.stderr()).toMatch(
+      /error: canary-promote: canary of Deployment web aborted: canary pods fail: CrashLoopBackOff/,
+    );
+    expect(await canaryWeight(ns.name)).toBe(0);
+    expect(await deploymentExists(ns.name, 'web-canary')).toBe(false);
   });
 });
