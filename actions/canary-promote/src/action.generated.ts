@@ -16,6 +16,56 @@ export const action = {
       "required": false,
       "default": ""
     },
+    "require-signature": {
+      "description": "Refuse the image unless cosign verifies a signature on its digest (and every platform digest) with `signature-key` or `certificate-identity` + `certificate-oidc-issuer`. Checked before anything is created or any traffic moves.",
+      "required": false,
+      "default": "false"
+    },
+    "signature-key": {
+      "description": "The cosign public key (PEM content, a file path, or a KMS URI) for `require-signature`.",
+      "required": false,
+      "default": ""
+    },
+    "certificate-identity": {
+      "description": "Keyless signatures, the signer identity to accept (certificate SAN).",
+      "required": false,
+      "default": ""
+    },
+    "certificate-identity-regexp": {
+      "description": "Keyless signatures, instead of `certificate-identity`, a regular expression the identity must match.",
+      "required": false,
+      "default": ""
+    },
+    "certificate-oidc-issuer": {
+      "description": "Keyless signatures, the OIDC issuer to accept.",
+      "required": false,
+      "default": ""
+    },
+    "certificate-oidc-issuer-regexp": {
+      "description": "Keyless signatures, instead of `certificate-oidc-issuer`, a regular expression the issuer must match.",
+      "required": false,
+      "default": ""
+    },
+    "signature-transparency-log": {
+      "description": "Require a Rekor transparency-log entry for the signature. Set `false` for key-based signatures made without the transparency log (air-gapped registries).",
+      "required": false,
+      "default": "true"
+    },
+    "registry-username": {
+      "description": "Registry user for reading `image` (a tag resolved to its digest) and its signatures. Without it, the docker config's login is used.",
+      "required": false,
+      "default": ""
+    },
+    "registry-password": {
+      "description": "Registry password or token. Masked; written only to a private docker config removed when the step ends.",
+      "required": false,
+      "default": ""
+    },
+    "registry-ca": {
+      "description": "CA certificate (PEM content or file path) to trust for the image registry's TLS.",
+      "required": false,
+      "default": ""
+    },
     "namespace": {
       "description": "Namespace of the Deployment. Default: the kubeconfig context's namespace, else `default`.",
       "required": false,

@@ -10,6 +10,7 @@ import {
   type Provider,
 } from '@kubeline/analysis';
 import { parseWebhooks, type Webhook } from '@kubeline/canary';
+import { signatureVerifier, type Verifier } from '@kubeline/signing';
 import type { Inputs } from './inputs.js';
 
 export type Step = { kind: 'weight'; weight: number } | { kind: 'pause'; weight: number };
@@ -74,6 +75,8 @@ export interface Plan {
   intervalMs: number;
   sampleEveryMs: number;
   hooks: Webhook[];
+  /** require-signature: who must have signed the digest. */
+  verifier: Verifier | undefined;
 }
 
 export function makePlan(inputs: Inputs): Plan {
@@ -114,6 +117,7 @@ export function makePlan(inputs: Inputs): Plan {
     intervalMs,
     sampleEveryMs: Math.min(inputs['sample-every'] ?? 5_000, intervalMs),
     hooks: parseWebhooks(inputs.webhooks, 'webhooks'),
+    verifier: signatureGate(inputs),
     policy: {
       onNoData: inputs['on-no-data'],
       onInconclusive: inputs['on-inconclusive'],
@@ -169,3 +173,14 @@ export const ROUTER_NEEDS = {
   ],
   pods: [],
 } as const satisfies Record<Inputs['router'], readonly (readonly [string, string])[]>;
+
+function signatureGate(inputs: Inputs): Verifier | undefined {
+  if (!inputs['require-signature']) return undefined;
+  return signatureVerifier({
+    key: inputs['signature-key'],
+    identity: inputs['certificate-identity'],
+    identityRegexp: inputs['certificate-identity-regexp'],
+    issuer: inputs['certificate-oidc-issuer'],
+    issuerRegexp: inputs['certificate-oidc-issuer-regexp'],
+  });
+}

@@ -28,6 +28,7 @@ export {
 export { signTargets, type Target } from './targets.js';
 export { registryAccess, type RegistryAccess } from './registry-access.js';
 export { requireSignature, attestedPredicates, type GateOptions } from './gate.js';
+export { signatureVerifier, type SignatureInputs } from './gate-inputs.js';
 export {
   locateArtifacts,
   BUNDLE_ARTIFACT_TYPE,

@@ -1,7 +1,8 @@
-// require-signature: which key or identity must have signed, checked with the other inputs before
-// any tool runs. The check itself is @kubeline/signing's, the same as cosign-sign's verify mode.
+// require-signature on a deploy gate (helm-deploy, canary-promote): which key or identity must have
+// signed, checked with the other inputs before any tool runs. The check itself is gate.ts's.
 import { InputError } from '@kubeline/runtime';
-import { parseIdentity, parseKeyInput, verifierOf, type Verifier } from '@kubeline/signing';
+import { parseIdentity, verifierOf, type Verifier } from './identity.js';
+import { parseKeyInput } from './key.js';
 
 export interface SignatureInputs {
   key: string;
