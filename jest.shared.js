@@ -4,7 +4,8 @@ export const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
   moduleNameMapper: {
-    '^@kubeline/(runtime|tools|kube|image|helm|signing|analysis|canary)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@kubeline/(runtime|tools|kube|image|helm|signing|analysis|canary)$':
+      '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
