@@ -392,4 +392,37 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     expect(await canaryWeight(ns.name)).toBe(0);
     expect(await deploymentExists(ns.name, 'web-canary')).toBe(false);
   });
+
+  test('blue-green: green at full size, one switch read back, blue kept for the window; a failure switches back at once', async () => {
+    scene = await stableScene(ns.name);
+    const traffic = startTraffic(scene.host, { rps: 40, maxSeconds: 90 });
+    const r = await promote(canaryInputs(scene, { mode: 'blue-green', 'rollback-window': '6s' }));
+    succeeded(r);
+    expect(r.outputs).toMatchObject({
+      result: 'promoted',
+      'steps-completed': '1',
+      'stable-image': scene.canaryImage,
+    });
+    const m = readMeasurements(r.outputs.measurements!);
+    const switched = m.timeline.find((e) => e.event === 'step 1')!;
+    expect(switched.weight).toBe(100);
+    expect(r.summary).toMatch(/blue-green: one switch, rollback window 6\.0s/);
+
+    // A second release whose green fails once it takes the traffic: back to blue in one write.
+    scene.canaryImage = `${repository}@${fakeDigest()}`;
+    const run = promote(canaryInputs(scene, { mode: 'blue-green', 'rollback-window': '30s' }));
+    await waitForWeight(ns.name, 100);
+    await scene.canary.setBehaviour({ errorRate: 1 });
+    const failedAt = Date.now();
+    const back = await run;
+    await new Promise((res) => setTimeout(res, 2_000));
+    const records = await traffic.stop();
+    expect(failedOneLine(back)).toMatch(/aborted: step 1 at 100%: early abort/);
+    expect(await canaryWeight(ns.name)).toBe(0);
+    const lastGreen = Math.max(...records.filter((x) => x.version === 'v2').map((x) => x.at));
+    console.log(`blue-green: green failing → last green response ${lastGreen - failedAt} ms`);
+    expect(lastGreen - failedAt).toBeLessThan(8_000);
+    expect(records.slice(-20).map((x) => x.version)).toEqual(Array(20).fill('v1'));
+    expect(failures(records, 'v1')).toEqual([]);
+  });
 });

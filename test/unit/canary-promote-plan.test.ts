@@ -265,3 +265,17 @@ describe('metrics-provider auto', () => {
     expect(providerOf({ router, 'metrics-provider': 'istio' })).toBe('istio');
   });
 });
+
+describe('mode blue-green', () => {
+  test('one step of 100 %, analysed for the rollback window', () => {
+    const plan = makePlan(inputs({ mode: 'blue-green', 'rollback-window': '2m' }));
+    expect(plan.steps).toEqual([{ kind: 'weight', weight: 100 }]);
+    expect(plan.intervalMs).toBe(120_000);
+  });
+
+  test('steps or step-weight with blue-green is refused, naming the input', () => {
+    const err = inputError(() => makePlan(inputs({ mode: 'blue-green', steps: '10,100' })), 'steps');
+    expect(err.message).toContain('mode blue-green switches all traffic at once');
+    inputError(() => makePlan(inputs({ mode: 'blue-green', 'step-weight': '10' })), 'step-weight');
+  });
+});

@@ -101,6 +101,16 @@ export const action = {
       "required": false,
       "default": ""
     },
+    "mode": {
+      "description": "`canary`: traffic moves by `steps`. `blue-green`: the new version (green) is brought up beside stable (blue) at full size behind the canary Service (the preview: point a preview route at it, and smoke-test it with `pre-rollout` webhooks), then all traffic switches to it in one write, read back. Blue stays untouched and ready for `rollback-window`, analysed the whole time: a failure switches back to blue in one write. After the window blue takes the new image and green is removed. `steps` and `interval` do not apply.",
+      "required": false,
+      "default": "canary"
+    },
+    "rollback-window": {
+      "description": "`mode: blue-green`: how long blue is kept ready behind the switched traffic, analysed.",
+      "required": false,
+      "default": "5m"
+    },
     "steps": {
       "description": "Canary weights in percent, in order, comma or newline separated, e.g. `5,25,50,100`; an item `pause` holds the current weight for another interval. After the last step the canary is promoted. Default (unless `step-weight` is set): `5,25,50,100`.",
       "required": false,

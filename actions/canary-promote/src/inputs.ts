@@ -39,6 +39,8 @@ export const inputSpec = {
   route: input.string(K8S_NAME),
   service: input.string(K8S_NAME),
   'canary-service': input.string(K8S_NAME),
+  mode: input.enum(['canary', 'blue-green'] as const),
+  'rollback-window': input.duration({ min: 5_000, max: 7 * 24 * 3_600_000 }),
   steps: input.string(),
   'step-weight': input.number({ min: 1, max: 100, integer: true }),
   'max-weight': input.number({ min: 1, max: 100, integer: true }),

@@ -67,6 +67,7 @@ export function providerOf(inputs: Pick<Inputs, 'metrics-provider' | 'router'>):
 }
 
 export interface Plan {
+  mode: Inputs['mode'];
   steps: Step[];
   metrics: MetricSpec[];
   provider: Provider;
@@ -80,7 +81,17 @@ export interface Plan {
 }
 
 export function makePlan(inputs: Inputs): Plan {
-  const steps = parseSteps(inputs.steps, inputs['step-weight'], inputs['max-weight']);
+  const blueGreen = inputs.mode === 'blue-green';
+  if (blueGreen && (inputs.steps.trim() || inputs['step-weight'] !== undefined))
+    throw new InputError(
+      inputs.steps.trim() ? 'steps' : 'step-weight',
+      inputs.steps || String(inputs['step-weight']),
+      'mode blue-green switches all traffic at once: leave steps and step-weight unset',
+    );
+  // Blue-green is one step: all traffic to green, analysed for the rollback window.
+  const steps: Step[] = blueGreen
+    ? [{ kind: 'weight', weight: 100 }]
+    : parseSteps(inputs.steps, inputs['step-weight'], inputs['max-weight']);
   const custom = parseMetrics(inputs.metrics, 'metrics');
   const provider = providerOf(inputs);
   const builtin = builtinMetrics(provider, {
@@ -108,8 +119,10 @@ export function makePlan(inputs: Inputs): Plan {
       inputs.metrics,
       `${provider === 'none' ? 'metrics-provider none has no built-in metrics' : `metrics-provider ${provider} has no success-rate-min or latency-p99-max`} and there are no metrics of your own: there is nothing to analyse`,
     );
-  const intervalMs = inputs.interval ?? 60_000;
+  const intervalMs =
+    (blueGreen ? inputs['rollback-window'] : inputs.interval) ?? (blueGreen ? 300_000 : 60_000);
   return {
+    mode: inputs.mode,
     steps,
     metrics,
     provider,

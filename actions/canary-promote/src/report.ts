@@ -64,12 +64,18 @@ function trafficBy(s: CanaryState): string {
   return s.router === 'pods' ? 'by pod share' : `through ${ROUTE_KIND[s.router]} ${s.route}`;
 }
 
+function schedule(p: Plan): string {
+  if (p.mode === 'blue-green')
+    return `blue-green: one switch, rollback window ${formatDuration(p.intervalMs)}`;
+  return `steps ${p.steps.map((x) => (x.kind === 'pause' ? 'pause' : `${x.weight}%`)).join(' → ')}, interval ${formatDuration(p.intervalMs)}`;
+}
+
 export function renderReport(summary: Summary, r: Report): void {
   const s = r.state;
   summary
     .heading(`kubeline canary-promote: ${r.deployment} ${r.ended.result}`)
     .text(
-      `${r.ended.reason}. Canary ${s.image} against stable ${s.stableImage}, ${trafficBy(s)}, steps ${r.plan.steps.map((x) => (x.kind === 'pause' ? 'pause' : `${x.weight}%`)).join(' → ')}, interval ${formatDuration(r.plan.intervalMs)}; ${formatDuration(Date.now() - r.started)} in all.`,
+      `${r.ended.reason}. Canary ${s.image} against stable ${s.stableImage}, ${trafficBy(s)}, ${schedule(r.plan)}; ${formatDuration(Date.now() - r.started)} in all.`,
     );
   const rows = stepRows(r);
   if (rows.length)
