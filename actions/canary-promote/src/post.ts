@@ -2,8 +2,8 @@
 // traffic where it was. If the lease is still this run's and unfinished, traffic goes back to
 // stable and the canary is removed; then the kubeconfig main wrote is deleted.
 import type { ActionContext } from '@kubeline/runtime';
-import { connect, removeWrittenKubeconfig } from '@kubeline/kube';
-import { isFinished, leaseNameOf, readCanaryLease, revertCanary, stateOf } from '@kubeline/canary';
+import { connect, readLease, removeWrittenKubeconfig } from '@kubeline/kube';
+import { isFinished, leaseNameOf, revertCanary, stateOf } from '@kubeline/canary';
 import type { OutputName } from './action.generated.js';
 import { LEASE_STATE } from './rollout.js';
 
@@ -28,7 +28,7 @@ async function revertIfLeft(
   run: { namespace: string; deployment: string; holder: string },
 ): Promise<void> {
   const cluster = await connect(kubeconfig);
-  const lease = await readCanaryLease(cluster, run.namespace, leaseNameOf(run.deployment));
+  const lease = await readLease(cluster, run.namespace, leaseNameOf(run.deployment));
   const state = stateOf(lease);
   if (!lease || lease.spec?.holderIdentity !== run.holder || !state || isFinished(state.phase)) return;
   ctx.log.warning(

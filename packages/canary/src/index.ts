@@ -55,7 +55,6 @@ export {
   STATE_ANNOTATION,
   isFinished,
   leaseNameOf,
-  read as readCanaryLease,
   stateOf,
   type CanaryState,
   type Inherited,

@@ -5,6 +5,9 @@
 import { KubelineError, UserError, formatDuration, type Logger } from '@kubeline/runtime';
 import {
   LeaseObserver,
+  createLease,
+  readLease,
+  takeLease,
   isConflict,
   isNotFound,
   leaseRecord,
@@ -113,13 +116,13 @@ export class CanaryLease {
     const observer = new LeaseObserver(seconds * 1000);
     let announced = false;
     for (;;) {
-      const created = await create(cluster, namespace, name, o.holder, seconds);
+      const created = await createLease(cluster, namespace, name, o.holder, seconds);
       if (created)
         return {
           lease: new CanaryLease(cluster, namespace, name, created, o.holder, o.log),
           inherited: { from: 'none' },
         };
-      const existing = await read(cluster, namespace, name);
+      const existing = await readLease(cluster, namespace, name);
       if (!existing) continue;
       const record = leaseRecord(existing);
       const state = stateOf(existing);
@@ -146,7 +149,7 @@ export class CanaryLease {
           continue;
         }
       }
-      const taken = await take(cluster, existing, o.holder, seconds);
+      const taken = await takeLease(cluster, existing, o.holder, seconds);
       if (!taken) continue;
       const lease = new CanaryLease(cluster, namespace, name, taken, o.holder, o.log);
       if (record.holder)
@@ -236,66 +239,4 @@ function withState(l: V1Lease, state: CanaryState): V1Lease {
       annotations: { ...l.metadata?.annotations, [STATE_ANNOTATION]: JSON.stringify(state) },
     },
   };
-}
-
-async function create(
-  cluster: Cluster,
-  namespace: string,
-  name: string,
-  holder: string,
-  seconds: number,
-): Promise<V1Lease | undefined> {
-  const now = microTime();
-  try {
-    return await cluster.coordination.createNamespacedLease({
-      namespace,
-      body: {
-        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubeline' } },
-        spec: {
-          holderIdentity: holder,
-          leaseDurationSeconds: seconds,
-          acquireTime: now,
-          renewTime: now,
-          leaseTransitions: 0,
-        },
-      },
-    });
-  } catch (e) {
-    if (isConflict(e)) return undefined;
-    throw e;
-  }
-}
-
-export async function read(cluster: Cluster, namespace: string, name: string): Promise<V1Lease | undefined> {
-  try {
-    return await cluster.coordination.readNamespacedLease({ name, namespace });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-}
-
-async function take(
-  cluster: Cluster,
-  lease: V1Lease,
-  holder: string,
-  seconds: number,
-): Promise<V1Lease | undefined> {
-  const now = microTime();
-  try {
-    return await cluster.coordination.replaceNamespacedLease({
-      name: lease.metadata!.name!,
-      namespace: lease.metadata!.namespace!,
-      body: withLeaseSpec(lease, {
-        holderIdentity: holder,
-        leaseDurationSeconds: seconds,
-        acquireTime: now,
-        renewTime: now,
-        leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
-      }),
-    });
-  } catch (e) {
-    if (isConflict(e) || isNotFound(e)) return undefined;
-    throw e;
-  }
 }

@@ -1,10 +1,11 @@
 // Rollback's fast path for a Deployment under a canary: the canary's lease is taken (fenced, so a
 // live canary run learns it lost it and changes nothing more), traffic goes back to stable and the
 // canary is removed — before the stable Deployment itself is rolled back.
-import { holderIdentity, isConflict, microTime, withLeaseSpec, type Cluster } from '@kubeline/kube';
+import { KubelineError } from '@kubeline/runtime';
+import { holderIdentity, microTime, readLease, takeLease, withLeaseSpec, type Cluster } from '@kubeline/kube';
 import type { V1Lease } from '@kubernetes/client-node';
 import { revertCanary } from './canary.js';
-import { STATE_ANNOTATION, isFinished, leaseNameOf, read, stateOf, type CanaryState } from './state.js';
+import { STATE_ANNOTATION, isFinished, leaseNameOf, stateOf, type CanaryState } from './state.js';
 
 const PREFIX = 'kubeline-canary-';
 
@@ -67,22 +68,14 @@ export async function abortCanaryOf(
 
 /** Takes the lease from whoever holds it; a heartbeat in between is read again, not lost. */
 async function takeFrom(cluster: Cluster, first: V1Lease): Promise<V1Lease | undefined> {
+  const { name, namespace } = first.metadata as { name: string; namespace: string };
   let lease: V1Lease | undefined = first;
   for (let attempt = 1; lease && !isFinished(stateOf(lease)?.phase); attempt++) {
-    try {
-      return await cluster.coordination.replaceNamespacedLease({
-        name: lease.metadata!.name!,
-        namespace: lease.metadata!.namespace!,
-        body: withLeaseSpec(lease, {
-          holderIdentity: holderIdentity(),
-          renewTime: microTime(),
-          leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
-        }),
-      });
-    } catch (e) {
-      if (!isConflict(e) || attempt >= 5) throw e;
-      lease = await read(cluster, first.metadata!.namespace!, first.metadata!.name!);
-    }
+    const taken = await takeLease(cluster, lease, holderIdentity(), lease.spec?.leaseDurationSeconds ?? 30);
+    if (taken) return taken;
+    if (attempt >= 5)
+      throw new KubelineError(`could not take the canary lease ${namespace}/${name}: it kept changing`);
+    lease = await readLease(cluster, namespace, name);
   }
   return undefined;
 }

@@ -17,7 +17,10 @@ import {
 } from '@kubeline/runtime';
 import {
   LeaseObserver,
+  createLease,
   holderIdentity,
+  readLease,
+  takeLease,
   isConflict,
   isNotFound,
   leaseRecord,
@@ -229,67 +232,4 @@ function previousHolder(lease: V1Lease, record: LeaseRecord): PreviousHolder {
   const outcome = lease.metadata?.annotations?.[OUTCOME_ANNOTATION];
   const holder = lease.metadata?.annotations?.[HOLDER_ANNOTATION] ?? '';
   return outcome === 'cancelled' ? { ended: 'cancelled', holder } : { ended: 'finished', holder };
-}
-
-async function createLease(
-  cluster: Cluster,
-  namespace: string,
-  name: string,
-  holder: string,
-  seconds: number,
-): Promise<V1Lease | undefined> {
-  const now = microTime();
-  try {
-    return await cluster.coordination.createNamespacedLease({
-      namespace,
-      body: {
-        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubeline' } },
-        spec: {
-          holderIdentity: holder,
-          leaseDurationSeconds: seconds,
-          acquireTime: now,
-          renewTime: now,
-          leaseTransitions: 0,
-        },
-      },
-    });
-  } catch (e) {
-    if (isConflict(e)) return undefined;
-    throw e;
-  }
-}
-
-async function readLease(cluster: Cluster, namespace: string, name: string): Promise<V1Lease | undefined> {
-  try {
-    return await cluster.coordination.readNamespacedLease({ name, namespace });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-}
-
-/** Replaces the lease read (its resourceVersion makes this atomic); undefined when another run won. */
-async function takeLease(
-  cluster: Cluster,
-  lease: V1Lease,
-  holder: string,
-  seconds: number,
-): Promise<V1Lease | undefined> {
-  const now = microTime();
-  try {
-    return await cluster.coordination.replaceNamespacedLease({
-      name: lease.metadata!.name!,
-      namespace: lease.metadata!.namespace!,
-      body: withLeaseSpec(lease, {
-        holderIdentity: holder,
-        leaseDurationSeconds: seconds,
-        acquireTime: now,
-        renewTime: now,
-        leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
-      }),
-    });
-  } catch (e) {
-    if (isConflict(e) || isNotFound(e)) return undefined;
-    throw e;
-  }
 }

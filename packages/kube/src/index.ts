@@ -87,7 +87,10 @@ export {
 export { watchForFault } from './fail-fast-watch.js';
 export {
   LeaseObserver,
+  createLease,
   holderIdentity,
+  readLease,
+  takeLease,
   leaseRecord,
   microTime,
   withLeaseSpec,

@@ -5,6 +5,8 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { V1Lease } from '@kubernetes/client-node';
+import type { Cluster } from './client.js';
+import { isConflict, isNotFound } from './errors.js';
 
 /** What an observer compares between two reads of a lease. */
 export interface LeaseRecord {
@@ -60,4 +62,73 @@ export function holderIdentity(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CI_JOB_ID)
     return `${env.CI_PROJECT_PATH ?? 'gitlab'} job ${env.CI_JOB_ID} (pid ${process.pid}, ${run})`;
   return `${os.hostname()} pid ${process.pid} (${run})`;
+}
+
+/** Creates the lease held by `holder`; undefined when it exists already. */
+export async function createLease(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  holder: string,
+  seconds: number,
+): Promise<V1Lease | undefined> {
+  const now = microTime();
+  try {
+    return await cluster.coordination.createNamespacedLease({
+      namespace,
+      body: {
+        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubeline' } },
+        spec: {
+          holderIdentity: holder,
+          leaseDurationSeconds: seconds,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: 0,
+        },
+      },
+    });
+  } catch (e) {
+    if (isConflict(e)) return undefined;
+    throw e;
+  }
+}
+
+/** The lease, or undefined when there is none. */
+export async function readLease(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+): Promise<V1Lease | undefined> {
+  try {
+    return await cluster.coordination.readNamespacedLease({ name, namespace });
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Replaces the lease read (its resourceVersion makes this atomic); undefined when another run won. */
+export async function takeLease(
+  cluster: Cluster,
+  lease: V1Lease,
+  holder: string,
+  seconds: number,
+): Promise<V1Lease | undefined> {
+  const now = microTime();
+  try {
+    return await cluster.coordination.replaceNamespacedLease({
+      name: lease.metadata!.name!,
+      namespace: lease.metadata!.namespace!,
+      body: withLeaseSpec(lease, {
+        holderIdentity: holder,
+        leaseDurationSeconds: seconds,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
+      }),
+    });
+  } catch (e) {
+    if (isConflict(e) || isNotFound(e)) return undefined;
+    throw e;
+  }
 }
