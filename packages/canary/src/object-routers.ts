@@ -3,12 +3,11 @@
 // with the HTTPRoute, every write carries the resourceVersion read, so a concurrent edit is re-read,
 // never overwritten. These objects have no status that reliably says a weight took: the object is
 // what is checked.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '@kubeline/runtime';
-import { isConflict, isNotFound, type Cluster } from '@kubeline/kube';
+import { isNotFound, type Cluster } from '@kubeline/kube';
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { RouteServices } from './httproute.js';
-import { RouterError, type TrafficRouter } from './router.js';
+import { RouterError, fenced, type TrafficRouter } from './router.js';
 import {
   canaryIngress,
   canaryIngressName,
@@ -28,8 +27,6 @@ import {
   type VirtualServiceLike,
 } from './virtualservice.js';
 
-const WRITE_ATTEMPTS = 5;
-
 type Log = (line: string) => void;
 type AnyObject = Parameters<Cluster['objects']['replace']>[0];
 type Ref = { apiVersion: string; kind: string; name: string; namespace: string };
@@ -46,19 +43,6 @@ async function readIfAny<T>(cluster: Cluster, ref: Ref): Promise<T | undefined> 
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
-  }
-}
-
-/** Runs a read-change-write again when it met a concurrent edit (409), up to WRITE_ATTEMPTS times. */
-async function fenced<T>(what: string, log: Log, attempt: () => Promise<T>): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (e) {
-      if (!isConflict(e) || n >= WRITE_ATTEMPTS) throw e;
-      log(`${what} changed while being updated; reading it again (attempt ${n + 1})`);
-      await sleep(100 * n);
-    }
   }
 }
 

@@ -15,6 +15,23 @@ import {
 /** A weight that did not take: an Error outcome for the step, never a silent pass. */
 export class RouterError extends KubelineError {}
 
+/** Runs a read-change-write again when it met a concurrent edit (409), up to WRITE_ATTEMPTS times. */
+export async function fenced<T>(
+  what: string,
+  log: (line: string) => void,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!isConflict(e) || n >= WRITE_ATTEMPTS) throw e;
+      log(`${what} changed while being updated; reading it again (attempt ${n + 1})`);
+      await sleep(100 * n);
+    }
+  }
+}
+
 export interface TrafficRouter {
   /** e.g. `HTTPRoute shop/web`. */
   readonly describe: string;
@@ -56,17 +73,10 @@ export class GatewayApiRouter implements TrafficRouter {
   }
 
   /** Read, change, replace with the resourceVersion read: a concurrent edit is re-read, not overwritten. */
-  private async update(change: (r: HTTPRouteLike) => HTTPRouteLike): Promise<HTTPRouteLike> {
-    for (let attempt = 1; ; attempt++) {
-      const next = change(await this.read());
-      try {
-        return await this.cluster.objects.replace(next as Parameters<Cluster['objects']['replace']>[0]);
-      } catch (e) {
-        if (!isConflict(e) || attempt >= WRITE_ATTEMPTS) throw e;
-        this.log(`${this.describe} changed while being updated; reading it again (attempt ${attempt + 1})`);
-        await sleep(100 * attempt);
-      }
-    }
+  private update(change: (r: HTTPRouteLike) => HTTPRouteLike): Promise<HTTPRouteLike> {
+    return fenced(this.describe, this.log, async () =>
+      this.cluster.objects.replace(change(await this.read()) as Parameters<Cluster['objects']['replace']>[0]),
+    );
   }
 
   async setWeight(weight: number): Promise<number> {
