@@ -425,4 +425,21 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     expect(records.slice(-20).map((x) => x.version)).toEqual(Array(20).fill('v1'));
     expect(failures(records, 'v1')).toEqual([]);
   });
+
+  test('a relative metric compares the canary with stable: a p99 far above stable aborts', async () => {
+    scene = await stableScene(ns.name);
+    await scene.canary.setBehaviour({ latencyMs: 200 });
+    const traffic = startTraffic(scene.host, { rps: 40, maxSeconds: 60 });
+    const service = 'service=~"httproute-.*-svc-{{namespace}}-{{target-service}}-[0-9]+@kubernetesgateway"';
+    const metrics = `- name: p99-vs-stable
+  query: histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${service}}[{{interval}}])) by (le))
+  relative: true
+  max: 3`;
+    const r = await promote(
+      canaryInputs(scene, { steps: '50,100', interval: '8s', 'latency-p99-max': 'off', metrics }),
+    );
+    await traffic.stop();
+    expect(failedOneLine(r)).toMatch(/aborted: step 1 at 50%: p99-vs-stable \d+(\.\d+)? > 3/);
+    expect(await canaryWeight(ns.name)).toBe(0);
+  });
 });

@@ -167,7 +167,7 @@ export const action = {
       "default": "500ms"
     },
     "metrics": {
-      "description": "Your own metrics, a YAML list of `{name, query, min, max}`. Queries are PromQL with `{{namespace}}`, `{{canary}}`, `{{stable}}`, `{{canary-service}}`, `{{stable-service}}`, `{{route}}` and `{{interval}}` filled in; a result outside `min`/`max` fails the step.",
+      "description": "Your own metrics, a YAML list of `{name, query, min, max, relative}`. Queries are PromQL with `{{namespace}}`, `{{canary}}`, `{{stable}}`, `{{canary-service}}`, `{{stable-service}}`, `{{route}}`, `{{interval}}`, `{{target}}` and `{{target-service}}` filled in; a result outside `min`/`max` fails the step. `relative: true` compares canary with stable: the query runs for each (`{{target}}`/`{{target-service}}` name the side) and the bounds apply to canary ÷ stable (e.g. `max: 1.2`: at most 20 % worse than stable).",
       "required": false,
       "default": ""
     },

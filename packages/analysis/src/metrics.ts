@@ -11,6 +11,11 @@ export interface MetricSpec {
   max?: number;
   /** Built-in success rate: also read as error and request counts, for early abort. */
   kind?: 'success-rate' | 'latency' | 'custom';
+  /**
+   * Canary compared with stable: the query runs once per side ({{target}}, {{target-service}}) and
+   * the bounds apply to canary ÷ stable.
+   */
+  relative?: boolean;
 }
 
 /** The names a query can use, e.g. `{{canary-service}}`. */
@@ -23,6 +28,26 @@ export interface QueryVars {
   route: string;
   /** A PromQL range, e.g. `60s`. */
   interval: string;
+  /** The side a query measures: the canary, or stable for a relative metric's second run. */
+  target: string;
+  'target-service': string;
+}
+
+/** The variables for one side of a comparison (the canary's unless `stable`). */
+export function sideVars(
+  vars: Omit<QueryVars, 'target' | 'target-service'>,
+  side: 'canary' | 'stable',
+): QueryVars {
+  return side === 'canary'
+    ? { ...vars, target: vars.canary, 'target-service': vars['canary-service'] }
+    : { ...vars, target: vars.stable, 'target-service': vars['stable-service'] };
+}
+
+/** canary ÷ stable, with 0 ÷ 0 = 1 (both idle); undefined when either side has no data. */
+export function ratio(canary: number | undefined, stable: number | undefined): number | undefined {
+  if (canary === undefined || stable === undefined) return undefined;
+  if (stable === 0) return canary === 0 ? 1 : Infinity;
+  return canary / stable;
 }
 
 export type Provider = 'traefik' | 'istio' | 'nginx' | 'none';
@@ -122,8 +147,8 @@ function metricAt(item: unknown, i: number, input: string, shown: string): Metri
     return fail('each metric is a mapping {name, query, min, max}');
   const m = item as Record<string, unknown>;
   for (const key of Object.keys(m))
-    if (!['name', 'query', 'min', 'max'].includes(key))
-      fail(`unknown key "${key}" (allowed: name, query, min, max)`);
+    if (!['name', 'query', 'min', 'max', 'relative'].includes(key))
+      fail(`unknown key "${key}" (allowed: name, query, min, max, relative)`);
   if (typeof m.name !== 'string' || !NAME.test(m.name))
     fail('"name" must be lowercase letters, digits and dashes');
   if (typeof m.query !== 'string' || !m.query.trim()) fail('"query" must be a PromQL expression');
@@ -131,12 +156,18 @@ function metricAt(item: unknown, i: number, input: string, shown: string): Metri
     if (m[bound] !== undefined && (typeof m[bound] !== 'number' || !Number.isFinite(m[bound])))
       fail(`"${bound}" must be a number`);
   if (m.min === undefined && m.max === undefined) fail('a metric needs "min", "max" or both');
+  if (m.relative !== undefined && typeof m.relative !== 'boolean') fail('"relative" must be true or false');
+  if (m.relative && !/\{\{\s*target(-service)?\s*\}\}/.test(String(m.query)))
+    fail(
+      'a relative metric compares canary with stable: its query must use {{target}} or {{target-service}}',
+    );
   return {
     name: m.name as string,
     query: (m.query as string).trim(),
     min: m.min as number | undefined,
     max: m.max as number | undefined,
     kind: 'custom',
+    ...(m.relative ? { relative: true } : {}),
   };
 }
 

@@ -1,7 +1,15 @@
 // What a canary step is judged by: the `metrics` input, query templating and the built-in queries.
 import { describe, expect, test } from '@jest/globals';
 import { InputError, UserError } from '@kubeline/runtime';
-import { builtinMetrics, countQueries, parseMetrics, renderQuery, type QueryVars } from '../src/metrics.js';
+import {
+  builtinMetrics,
+  countQueries,
+  parseMetrics,
+  renderQuery,
+  type QueryVars,
+  ratio,
+  sideVars,
+} from '../src/metrics.js';
 
 /** The InputError parseMetrics throws for `raw`: one line, naming the input. */
 function refusal(raw: string, input = 'metrics'): InputError {
@@ -97,7 +105,7 @@ describe('parseMetrics: the metrics input', () => {
 
   test('an unknown key is refused, naming it', () => {
     const err = refusal('- name: a\n  query: up\n  minimum: 1');
-    expect(err.message).toContain('item 1: unknown key "minimum" (allowed: name, query, min, max)');
+    expect(err.message).toContain('item 1: unknown key "minimum" (allowed: name, query, min, max, relative)');
   });
 
   test('a bad name is refused', () => {
@@ -317,5 +325,54 @@ describe('countQueries: requests and 5xx of the canary', () => {
 
   test("'none' counts nothing", () => {
     expect(countQueries('none')).toBeUndefined();
+  });
+});
+
+describe('relative metrics: canary compared with stable', () => {
+  const base = {
+    namespace: 'shop',
+    canary: 'web-canary',
+    stable: 'web',
+    'canary-service': 'web-canary',
+    'stable-service': 'web',
+    route: 'web',
+    interval: '60s',
+  };
+
+  test('parse: relative needs {{target}} or {{target-service}} in its query', () => {
+    expect(
+      parseMetrics('- {name: p99, query: "q{s=\\"{{target-service}}\\"}", max: 1.2, relative: true}'),
+    ).toEqual([
+      {
+        name: 'p99',
+        query: 'q{s="{{target-service}}"}',
+        max: 1.2,
+        min: undefined,
+        kind: 'custom',
+        relative: true,
+      },
+    ]);
+    expect(() =>
+      parseMetrics('- {name: p99, query: "q{s=\\"{{canary-service}}\\"}", max: 1.2, relative: true}'),
+    ).toThrow(
+      /relative metric compares canary with stable: its query must use \{\{target\}\} or \{\{target-service\}\}/,
+    );
+    expect(() => parseMetrics('- {name: p99, query: q, max: 1.2, relative: "yes"}')).toThrow(
+      /"relative" must be true or false/,
+    );
+  });
+
+  test('each side renders its own target', () => {
+    const m = { name: 'p99', query: 'x{svc="{{target-service}}",w="{{target}}"}' };
+    expect(renderQuery(m, sideVars(base, 'canary'))).toBe('x{svc="web-canary",w="web-canary"}');
+    expect(renderQuery(m, sideVars(base, 'stable'))).toBe('x{svc="web",w="web"}');
+  });
+
+  test('ratio: canary ÷ stable; 0 ÷ 0 is 1; a side without data is no data', () => {
+    expect(ratio(150, 100)).toBe(1.5);
+    expect(ratio(0, 0)).toBe(1);
+    expect(ratio(3, 0)).toBe(Infinity);
+    expect(ratio(undefined, 1)).toBeUndefined();
+    expect(ratio(1, undefined)).toBeUndefined();
   });
 });
