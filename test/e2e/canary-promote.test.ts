@@ -14,7 +14,7 @@ import {
   runAction,
   succeeded,
 } from './helm-deploy.harness.js';
-import { startTraffic, type TrafficRecord } from './harness/gateway.js';
+import { getThroughGateway, startTraffic, type TrafficRecord } from './harness/gateway.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { isRolledOut, waitForDeployment } from './harness/watch.js';
 import {
@@ -26,6 +26,7 @@ import {
   readMeasurements,
   repository,
   routeRefs,
+  routeRules,
   spawnPromote,
   stableScene,
   waitForWeight,
@@ -441,5 +442,45 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     await traffic.stop();
     expect(failedOneLine(r)).toMatch(/aborted: step 1 at 50%: p99-vs-stable \d+(\.\d+)? > 3/);
     expect(await canaryWeight(ns.name)).toBe(0);
+  });
+
+  test('A/B: a matching header or cookie always reaches the canary, other requests follow the weights', async () => {
+    scene = await stableScene(ns.name);
+    const traffic = startTraffic(scene.host, { rps: 30, maxSeconds: 90 });
+    const matched = startTraffic(scene.host, { rps: 10, maxSeconds: 90, headers: { 'x-canary': 'always' } });
+    const run = promote(
+      canaryInputs(scene, {
+        steps: '0,100',
+        interval: '8s',
+        'match-headers': 'x-canary=always',
+        'match-cookies': 'canary=always',
+      }),
+    );
+    const deadline = Date.now() + 60_000;
+    while ((await routeRules(ns.name)).length < 2) {
+      if (Date.now() > deadline) throw new Error('the A/B rule never appeared');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 3_000)); // the router's propagation
+    const byHeader = await Promise.all(
+      Array.from({ length: 10 }, () => getThroughGateway(scene!.host, 5_000, { 'x-canary': 'always' })),
+    );
+    const byCookie = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        getThroughGateway(scene!.host, 5_000, { cookie: 'a=b; canary=always; c=d' }),
+      ),
+    );
+    const plain = await Promise.all(
+      Array.from({ length: 10 }, () => getThroughGateway(scene!.host, 5_000, { cookie: 'canary=never' })),
+    );
+    expect(byHeader.map((r) => r.version)).toEqual(Array(10).fill('v2'));
+    expect(byCookie.map((r) => r.version)).toEqual(Array(10).fill('v2'));
+    expect(plain.map((r) => r.version)).toEqual(Array(10).fill('v1')); // weight 0: only matched requests
+    const r = await run;
+    await traffic.stop();
+    await matched.stop();
+    succeeded(r);
+    expect(r.outputs).toMatchObject({ result: 'promoted', 'steps-completed': '2' });
+    expect(await routeRules(ns.name)).toHaveLength(1); // the A/B rule left with the canary
   });
 });

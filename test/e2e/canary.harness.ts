@@ -151,6 +151,24 @@ export async function routeRefs(ns: string, name = 'web'): Promise<RouteRef[]> {
   return route.spec.rules[0]!.backendRefs;
 }
 
+export async function routeRules(
+  ns: string,
+  name = 'web',
+): Promise<Array<{ backendRefs: RouteRef[]; matches?: unknown[] }>> {
+  const route = (await adminKubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .getNamespacedCustomObject({
+      group: 'gateway.networking.k8s.io',
+      version: 'v1',
+      namespace: ns,
+      plural: 'httproutes',
+      name,
+    })) as {
+    spec: { rules: Array<{ backendRefs: RouteRef[]; matches?: unknown[] }> };
+  };
+  return route.spec.rules;
+}
+
 /** The canary's weight in the route, 0 when it has no canary ref. */
 export async function canaryWeight(ns: string): Promise<number> {
   const refs = await routeRefs(ns);

@@ -279,3 +279,39 @@ describe('mode blue-green', () => {
     inputError(() => makePlan(inputs({ mode: 'blue-green', 'step-weight': '10' })), 'step-weight');
   });
 });
+
+describe('A/B matches', () => {
+  test('headers exactly, cookies by a regular expression over the Cookie header', () => {
+    const plan = makePlan(inputs({ 'match-headers': 'x-canary=always', 'match-cookies': 'canary=yes.1' }));
+    expect(plan.abMatches).toEqual([
+      { header: 'x-canary', type: 'Exact', value: 'always' },
+      { header: 'Cookie', type: 'RegularExpression', value: '(^|.*;\\s*)canary=yes\\.1(;.*|$)' },
+    ]);
+    const re = new RegExp(plan.abMatches[1]!.value);
+    expect(re.test('a=b; canary=yes.1; c=d')).toBe(true);
+    expect(re.test('canary=yes.1')).toBe(true);
+    expect(re.test('canary=yesX1')).toBe(false);
+    expect(re.test('notcanary=yes.1')).toBe(false);
+  });
+
+  test('with A/B matches the first step may be 0 (only matched requests); without, it may not', () => {
+    expect(makePlan(inputs({ 'match-headers': 'x-canary=1', steps: '0,pause,100' })).steps).toEqual([
+      { kind: 'weight', weight: 0 },
+      { kind: 'pause', weight: 0 },
+      { kind: 'weight', weight: 100 },
+    ]);
+    inputError(() => makePlan(inputs({ steps: '0,100' })), 'steps');
+    inputError(() => makePlan(inputs({ 'match-headers': 'x-canary=1', steps: '10,0' })), 'steps');
+  });
+
+  test('malformed items and other routers are refused, naming the input', () => {
+    inputError(() => makePlan(inputs({ 'match-headers': 'x canary=1' })), 'match-headers');
+    inputError(() => makePlan(inputs({ 'match-headers': 'x-canary=' })), 'match-headers');
+    inputError(() => makePlan(inputs({ 'match-cookies': 'a=b;c' })), 'match-cookies');
+    const err = inputError(
+      () => makePlan(inputs({ router: 'istio', route: 'web', 'match-headers': 'x-canary=1' })),
+      'match-headers',
+    );
+    expect(err.message).toContain('A/B matches need router gateway-api');
+  });
+});

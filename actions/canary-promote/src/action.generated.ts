@@ -91,6 +91,16 @@ export const action = {
       "required": false,
       "default": ""
     },
+    "match-headers": {
+      "description": "A/B (`router: gateway-api`): `Name=value` header matches, comma or newline separated; a request carrying any of them always reaches the canary while it runs, whatever the weights (an A/B rule before each weighed rule of the route, removed with the canary). With A/B matches the first step may be `0`: only matched requests, e.g. `steps: 0,pause,pause,100`.",
+      "required": false,
+      "default": ""
+    },
+    "match-cookies": {
+      "description": "A/B, as `match-headers`: `name=value` cookies that always reach the canary.",
+      "required": false,
+      "default": ""
+    },
     "service": {
       "description": "The stable Service. Default: the Deployment name.",
       "required": false,

@@ -37,6 +37,8 @@ export const inputSpec = {
   context: input.string(),
   router: input.enum(['gateway-api', 'istio', 'smi', 'nginx', 'pods'] as const),
   route: input.string(K8S_NAME),
+  'match-headers': input.list(),
+  'match-cookies': input.list(),
   service: input.string(K8S_NAME),
   'canary-service': input.string(K8S_NAME),
   mode: input.enum(['canary', 'blue-green'] as const),

@@ -9,7 +9,7 @@ import {
   type MetricSpec,
   type Provider,
 } from '@kubeline/analysis';
-import { parseWebhooks, type Webhook } from '@kubeline/canary';
+import { parseWebhooks, type AbMatch, type Webhook } from '@kubeline/canary';
 import { signatureVerifier, type Verifier } from '@kubeline/signing';
 import type { Inputs } from './inputs.js';
 
@@ -18,7 +18,7 @@ export type Step = { kind: 'weight'; weight: number } | { kind: 'pause'; weight:
 export const DEFAULT_STEPS = '5,25,50,100';
 
 /** `5,25,50,100` (with `pause` items), or step-weight up to max-weight; weights strictly increase. */
-export function parseSteps(steps: string, stepWeight?: number, maxWeight = 50): Step[] {
+export function parseSteps(steps: string, stepWeight?: number, maxWeight = 50, zeroFirst = false): Step[] {
   if (steps.trim() && stepWeight !== undefined)
     throw new InputError('step-weight', String(stepWeight), 'set either steps or step-weight, not both');
   if (stepWeight !== undefined) {
@@ -39,13 +39,16 @@ export function parseSteps(steps: string, stepWeight?: number, maxWeight = 50): 
       continue;
     }
     const w = Number(item);
-    if (!/^\d+$/.test(item) || w < 1 || w > 100)
+    // 0 (only A/B-matched requests) can only open the schedule.
+    const low = zeroFirst && !out.length ? 0 : 1;
+    if (!/^\d+$/.test(item) || w < low || w > 100)
       throw new InputError(
         'steps',
         text,
         `"${item}" is not a weight: each step is a whole percent 1–100 or "pause"`,
       );
-    if (w <= last) throw new InputError('steps', text, `weights must increase (${w} after ${last})`);
+    if (out.length && w <= last)
+      throw new InputError('steps', text, `weights must increase (${w} after ${last})`);
     out.push({ kind: 'weight', weight: w });
     last = w;
   }
@@ -76,11 +79,13 @@ export interface Plan {
   intervalMs: number;
   sampleEveryMs: number;
   hooks: Webhook[];
+  abMatches: AbMatch[];
   /** require-signature: who must have signed the digest. */
   verifier: Verifier | undefined;
 }
 
 export function makePlan(inputs: Inputs): Plan {
+  const abMatches = parseAbMatches(inputs);
   const blueGreen = inputs.mode === 'blue-green';
   if (blueGreen && (inputs.steps.trim() || inputs['step-weight'] !== undefined))
     throw new InputError(
@@ -91,7 +96,7 @@ export function makePlan(inputs: Inputs): Plan {
   // Blue-green is one step: all traffic to green, analysed for the rollback window.
   const steps: Step[] = blueGreen
     ? [{ kind: 'weight', weight: 100 }]
-    : parseSteps(inputs.steps, inputs['step-weight'], inputs['max-weight']);
+    : parseSteps(inputs.steps, inputs['step-weight'], inputs['max-weight'], abMatches.length > 0);
   const custom = parseMetrics(inputs.metrics, 'metrics');
   const provider = providerOf(inputs);
   const builtin = builtinMetrics(provider, {
@@ -130,6 +135,7 @@ export function makePlan(inputs: Inputs): Plan {
     intervalMs,
     sampleEveryMs: Math.min(inputs['sample-every'] ?? 5_000, intervalMs),
     hooks: parseWebhooks(inputs.webhooks, 'webhooks'),
+    abMatches,
     verifier: signatureGate(inputs),
     policy: {
       onNoData: inputs['on-no-data'],
@@ -196,4 +202,39 @@ function signatureGate(inputs: Inputs): Verifier | undefined {
     issuer: inputs['certificate-oidc-issuer'],
     issuerRegexp: inputs['certificate-oidc-issuer-regexp'],
   });
+}
+
+/** An HTTP token: what a header or cookie name may be. */
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const escapeRegex = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `Name=value` headers and cookies that always reach the canary (gateway-api only). */
+export function parseAbMatches(
+  inputs: Pick<Inputs, 'match-headers' | 'match-cookies' | 'router'>,
+): AbMatch[] {
+  const pairs = (input: 'match-headers' | 'match-cookies') =>
+    inputs[input].map((item) => {
+      const eq = item.indexOf('=');
+      const [k, v] = [item.slice(0, eq).trim(), item.slice(eq + 1).trim()];
+      if (eq < 1 || !TOKEN.test(k) || !v || /[\0\r\n;]/.test(v))
+        throw new InputError(
+          input,
+          item,
+          'each item is name=value (a token name, a value without ; or line breaks)',
+        );
+      return [k, v] as const;
+    });
+  const matches: AbMatch[] = [
+    ...pairs('match-headers').map(([header, value]) => ({ header, type: 'Exact' as const, value })),
+    // One cookie among others in the Cookie header.
+    ...pairs('match-cookies').map(([k, v]) => ({
+      header: 'Cookie',
+      type: 'RegularExpression' as const,
+      value: `(^|.*;\\s*)${escapeRegex(k)}=${escapeRegex(v)}(;.*|$)`,
+    })),
+  ];
+  const given = inputs['match-headers'].length ? 'match-headers' : 'match-cookies';
+  if (matches.length && inputs.router !== 'gateway-api')
+    throw new InputError(given, inputs[given].join(','), 'A/B matches need router gateway-api');
+  return matches;
 }

@@ -105,6 +105,7 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
         : {}),
       stableService: inputs.service || inputs.deployment,
       createdService: false,
+      ...(plan.abMatches.length ? { abMatches: plan.abMatches } : {}),
       startedAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
     };

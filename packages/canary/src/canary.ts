@@ -128,7 +128,7 @@ export function routerFor(
   if (s.router === 'istio') return new IstioRouter(t.cluster, s.route!, services, s.stablePort, t.log);
   if (s.router === 'smi') return new SmiRouter(t.cluster, s.route!, services, t.log);
   if (s.router === 'nginx') return new NginxCanaryRouter(t.cluster, s.route!, services, t.log);
-  return new GatewayApiRouter(t.cluster, s.route!, services, s.stablePort, t.log);
+  return new GatewayApiRouter(t.cluster, s.route!, services, s.stablePort, t.log, s.abMatches);
 }
 
 /**

@@ -51,13 +51,83 @@ const isService = (ref: BackendRef, name: string, namespace: string) =>
 
 const routeName = (r: HTTPRouteLike) => `HTTPRoute ${r.metadata?.namespace}/${r.metadata?.name}`;
 
+/** A header the canary always gets (A/B): exact, or a regular expression (cookies). */
+export interface AbMatch {
+  header: string;
+  type: 'Exact' | 'RegularExpression';
+  value: string;
+}
+
+interface HeaderMatch {
+  headers?: Array<{ name: string; value: string; type?: string }>;
+  [k: string]: unknown;
+}
+
+/** kubeline's A/B rule: header matches, and the canary Service as its only backend. */
+function isAbRule(rule: RouteRule, s: RouteServices): boolean {
+  const refs = rule.backendRefs ?? [];
+  const matches = (rule.matches ?? []) as HeaderMatch[];
+  return (
+    refs.length === 1 &&
+    isService(refs[0]!, s.canary, s.namespace) &&
+    matches.some((m) => (m.headers ?? []).length > 0)
+  );
+}
+
 /** The rules kubeline weighs: those with a stable backendRef (or, broken, a canary one). */
 function managedRules(route: HTTPRouteLike, s: RouteServices): RouteRule[] {
-  return (route.spec?.rules ?? []).filter((rule) =>
-    (rule.backendRefs ?? []).some(
-      (b) => isService(b, s.stable, s.namespace) || isService(b, s.canary, s.namespace),
-    ),
+  return (route.spec?.rules ?? []).filter(
+    (rule) =>
+      !isAbRule(rule, s) &&
+      (rule.backendRefs ?? []).some(
+        (b) => isService(b, s.stable, s.namespace) || isService(b, s.canary, s.namespace),
+      ),
   );
+}
+
+/**
+ * The route with an A/B rule before each weighed rule: the same matches and filters, each match
+ * also requiring one of `ab`, and the canary as its only backend. More header matches take
+ * precedence in Gateway API, so matched requests reach the canary whatever the weights.
+ */
+export function withAbMatches(route: HTTPRouteLike, s: RouteServices, ab: AbMatch[]): HTTPRouteLike {
+  const copy = structuredClone(route);
+  const rules = (copy.spec?.rules ?? []).filter((r) => !isAbRule(r, s));
+  if (!ab.length) return { ...copy, spec: { ...copy.spec, rules } };
+  const out: RouteRule[] = [];
+  for (const rule of rules) {
+    if (managedRules({ spec: { rules: [rule] } }, s).length) out.push(abRuleFor(rule, s, ab));
+    out.push(rule);
+  }
+  return { ...copy, spec: { ...copy.spec, rules: out } };
+}
+
+function abRuleFor(rule: RouteRule, s: RouteServices, ab: AbMatch[]): RouteRule {
+  const base = (
+    (rule.matches as HeaderMatch[] | undefined)?.length
+      ? rule.matches
+      : [{ path: { type: 'PathPrefix', value: '/' } }]
+  ) as HeaderMatch[];
+  const matches = base.flatMap((m) =>
+    ab.map((a) => ({
+      ...m,
+      headers: [...(m.headers ?? []), { type: a.type, name: a.header, value: a.value }],
+    })),
+  );
+  const stable = (rule.backendRefs ?? []).find((b) => isService(b, s.stable, s.namespace));
+  const { backendRefs: _refs, ...rest } = rule;
+  return {
+    ...rest,
+    matches,
+    backendRefs: [
+      { name: s.canary, ...(stable?.port !== undefined ? { port: stable.port } : {}), weight: 1 },
+    ],
+  };
+}
+
+/** How many A/B rules the route has (read back after a write). */
+export function abRuleCount(route: HTTPRouteLike, s: RouteServices): number {
+  return (route.spec?.rules ?? []).filter((r) => isAbRule(r, s)).length;
 }
 
 /** The route with the canary at `weight` percent; refuses a rule that splits with other backends. */
@@ -88,7 +158,7 @@ export function withCanaryWeight(route: HTTPRouteLike, s: RouteServices, weight:
 
 /** All traffic to stable and the canary's backendRefs gone: the route as it was before the canary. */
 export function withoutCanary(route: HTTPRouteLike, s: RouteServices, stablePort?: number): HTTPRouteLike {
-  const copy = structuredClone(route);
+  const copy = withAbMatches(route, s, []);
   for (const rule of managedRules(copy, s)) {
     const refs = rule.backendRefs!.filter((b) => !isService(b, s.canary, s.namespace));
     const stable = refs.find((b) => isService(b, s.stable, s.namespace));

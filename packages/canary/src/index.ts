@@ -1,6 +1,9 @@
 // Progressive delivery without a controller: shared by canary-promote and rollback.
 export {
+  abRuleCount,
   canaryWeightOf,
+  withAbMatches,
+  type AbMatch,
   routeStatus,
   withCanaryWeight,
   withoutCanary,

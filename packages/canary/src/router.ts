@@ -4,7 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubelineError, formatDuration } from '@kubeline/runtime';
 import { isConflict, isNotFound, waitFor, type Cluster } from '@kubeline/kube';
 import {
+  abRuleCount,
   canaryWeightOf,
+  withAbMatches,
+  type AbMatch,
   routeStatus,
   withCanaryWeight,
   withoutCanary,
@@ -54,6 +57,8 @@ export class GatewayApiRouter implements TrafficRouter {
     private readonly services: RouteServices,
     private readonly stablePort: number | undefined,
     private readonly log: (line: string) => void,
+    /** A/B: requests matching any of these always reach the canary. */
+    private readonly ab: AbMatch[] = [],
   ) {}
 
   get describe(): string {
@@ -80,7 +85,9 @@ export class GatewayApiRouter implements TrafficRouter {
   }
 
   async setWeight(weight: number): Promise<number> {
-    const written = await this.update((r) => withCanaryWeight(r, this.services, weight));
+    const written = await this.update((r) =>
+      withAbMatches(withCanaryWeight(r, this.services, weight), this.services, this.ab),
+    );
     return this.confirm(written, weight);
   }
 
@@ -99,6 +106,10 @@ export class GatewayApiRouter implements TrafficRouter {
     if (read !== weight)
       throw new RouterError(
         `${this.describe} reads canary weight ${Number.isNaN(read) ? 'mixed' : (read ?? 'none')} after setting ${weight}: another writer changed it`,
+      );
+    if (this.ab.length && abRuleCount(now, this.services) === 0)
+      throw new RouterError(
+        `${this.describe} lost its A/B rules after setting weight ${weight}: another writer changed it`,
       );
     const status = routeStatus(now);
     if (status.state === 'refused') throw new RouterError(`${this.describe} was not accepted: ${status.why}`);

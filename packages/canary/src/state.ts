@@ -17,6 +17,7 @@ import {
   type Cluster,
 } from '@kubeline/kube';
 import type { V1Lease } from '@kubernetes/client-node';
+import type { AbMatch } from './httproute.js';
 
 export const STATE_ANNOTATION = 'kubeline.dev/canary-state';
 
@@ -40,6 +41,8 @@ export interface CanaryState {
   /** The canary Service was made by kubeline (and is removed with the canary). */
   createdService: boolean;
   stablePort?: number;
+  /** A/B matches (gateway-api): requests that always reach the canary. */
+  abMatches?: AbMatch[];
   startedAt: string;
   updatedAt: string;
   reason?: string;

@@ -2,8 +2,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { UserError } from '@kubeline/runtime';
 import {
+  abRuleCount,
   canaryWeightOf,
   routeStatus,
+  withAbMatches,
   withCanaryWeight,
   withoutCanary,
   type BackendRef,
@@ -307,5 +309,81 @@ describe('routeStatus', () => {
     // Other condition types do not decide.
     const extra = [...accepted(5), { type: 'PartiallyInvalid', status: 'True', observedGeneration: 5 }];
     expect(routeStatus(withStatus(5, extra))).toEqual({ state: 'accepted' });
+  });
+});
+
+describe('A/B rules', () => {
+  const ab = [
+    { header: 'x-canary', type: 'Exact' as const, value: 'always' },
+    { header: 'Cookie', type: 'RegularExpression' as const, value: '(^|.*;\\s*)canary=always(;.*|$)' },
+  ];
+  const weighed = () =>
+    route(
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+        filters: [{ type: 'RequestHeaderModifier' }],
+        backendRefs: [{ name: 'web', port: 80 }],
+      },
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [{ name: 'static', port: 80 }],
+      },
+    );
+
+  test('an A/B rule before each weighed rule: its matches and filters, each match also needing one header, the canary only', () => {
+    const r = withAbMatches(withCanaryWeight(weighed(), s, 10), s, ab);
+    const rules = r.spec!.rules!;
+    expect(rules).toHaveLength(3);
+    expect(rules[0]).toEqual({
+      matches: [
+        {
+          path: { type: 'PathPrefix', value: '/api' },
+          headers: [{ type: 'Exact', name: 'x-canary', value: 'always' }],
+        },
+        {
+          path: { type: 'PathPrefix', value: '/api' },
+          headers: [{ type: 'RegularExpression', name: 'Cookie', value: ab[1]!.value }],
+        },
+      ],
+      filters: [{ type: 'RequestHeaderModifier' }],
+      backendRefs: [{ name: 'web-canary', port: 80, weight: 1 }],
+    });
+    expect(refsOf(r, 1)).toEqual([
+      { name: 'web', port: 80, weight: 90 },
+      { name: 'web-canary', port: 80, weight: 10 },
+    ]);
+    expect(refsOf(r, 2)).toEqual([{ name: 'static', port: 80 }]);
+    expect(abRuleCount(r, s)).toBe(1);
+    // The A/B rule is not weighed: the route's canary weight is the weighed rule's.
+    expect(canaryWeightOf(r, s)).toBe(10);
+  });
+
+  test('applied again (next step) there is still one A/B rule per weighed rule; weights move on', () => {
+    const once = withAbMatches(withCanaryWeight(weighed(), s, 10), s, ab);
+    const twice = withAbMatches(withCanaryWeight(once, s, 50), s, ab);
+    expect(abRuleCount(twice, s)).toBe(1);
+    expect(twice.spec!.rules).toHaveLength(3);
+    expect(canaryWeightOf(twice, s)).toBe(50);
+  });
+
+  test('the reset removes the A/B rules with the canary refs', () => {
+    const r = withoutCanary(withAbMatches(withCanaryWeight(weighed(), s, 10), s, ab), s, 80);
+    expect(abRuleCount(r, s)).toBe(0);
+    expect(r.spec!.rules).toHaveLength(2);
+    expect(refsOf(r, 0)).toEqual([{ name: 'web', port: 80, weight: 90 }]);
+  });
+
+  test('a rule without matches gets the whole path under its A/B rule', () => {
+    const r = withAbMatches(
+      withCanaryWeight(route({ backendRefs: [{ name: 'web', port: 80 }] }), s, 0),
+      s,
+      ab.slice(0, 1),
+    );
+    expect(r.spec!.rules![0]!.matches).toEqual([
+      {
+        path: { type: 'PathPrefix', value: '/' },
+        headers: [{ type: 'Exact', name: 'x-canary', value: 'always' }],
+      },
+    ]);
   });
 });

@@ -173,7 +173,11 @@ function gatewayUrl(): string {
 }
 
 /** One GET of / through the Gateway with `hostname` as Host (fetch cannot set Host). */
-export function getThroughGateway(hostname: string, timeoutMs = 5_000): Promise<TrafficRecord> {
+export function getThroughGateway(
+  hostname: string,
+  timeoutMs = 5_000,
+  headers: Record<string, string> = {},
+): Promise<TrafficRecord> {
   const gateway = new URL(gatewayUrl());
   return new Promise((resolve) => {
     const req = request(
@@ -181,7 +185,7 @@ export function getThroughGateway(hostname: string, timeoutMs = 5_000): Promise<
         host: gateway.hostname,
         port: gateway.port,
         path: '/',
-        headers: { host: hostname },
+        headers: { ...headers, host: hostname },
         timeout: timeoutMs,
         agent: false,
       },
@@ -228,12 +232,12 @@ export async function sendRequests(hostname: string, n: number, o: { concurrency
  */
 export function startTraffic(
   hostname: string,
-  o: { rps: number; maxSeconds: number },
+  o: { rps: number; maxSeconds: number; headers?: Record<string, string> },
 ): { stop(): Promise<TrafficRecord[]> } {
   const records: TrafficRecord[] = [];
   const pending = new Set<Promise<void>>();
   const timer = setInterval(() => {
-    const p = getThroughGateway(hostname).then((r) => void records.push(r));
+    const p = getThroughGateway(hostname, 5_000, o.headers).then((r) => void records.push(r));
     pending.add(p);
     void p.finally(() => pending.delete(p));
   }, 1000 / o.rps);
