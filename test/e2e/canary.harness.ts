@@ -155,15 +155,13 @@ export async function routeRules(
   ns: string,
   name = 'web',
 ): Promise<Array<{ backendRefs: RouteRef[]; matches?: unknown[] }>> {
-  const route = (await adminKubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .getNamespacedCustomObject({
-      group: 'gateway.networking.k8s.io',
-      version: 'v1',
-      namespace: ns,
-      plural: 'httproutes',
-      name,
-    })) as {
+  const route = (await adminKubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    namespace: ns,
+    plural: 'httproutes',
+    name,
+  })) as {
     spec: { rules: Array<{ backendRefs: RouteRef[]; matches?: unknown[] }> };
   };
   return route.spec.rules;
