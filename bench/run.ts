@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../scripts/actions.js';
 import { buildImageOverhead } from './build-image.js';
+import { canary } from './canary.js';
 import { coldStart } from './cold-start.js';
 import { failFast } from './fail-fast.js';
 import { helmDeploy } from './helm-deploy.js';
@@ -17,6 +18,7 @@ const sections: Array<[string, () => string]> = [
   ['build-image', () => buildImageOverhead(Math.max(5, Math.round(runs / 2)))],
   ['helm-deploy', () => helmDeploy(Math.max(5, Math.round(runs / 2)))],
   ['fail-fast', () => failFast()],
+  ['canary', () => canary()],
 ];
 
 console.log(
