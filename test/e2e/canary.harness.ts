@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, CoordinationV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
 import { repoRoot } from '../stack/paths.js';
-import { NODE } from '../support/processes.js';
+import { NODE, runProcess, type Ran } from '../support/processes.js';
 import {
   createRoute,
   getThroughGateway,
@@ -105,6 +105,8 @@ export const promote = (inputs: Record<string, string>): Promise<ActionRun> =>
   runAction('canary-promote', inputs);
 
 export interface Spawned {
+  /** The environment it ran with: its post step runs with the same (state in RUNNER_TEMP). */
+  env: NodeJS.ProcessEnv;
   child: ChildProcess;
   stderr(): string;
   stdout(): string;
@@ -129,7 +131,15 @@ export function spawnPromote(inputs: Record<string, string>): Spawned {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, stderr: () => err, stdout: () => out, exited };
+  return { env: given, child, stderr: () => err, stdout: () => out, exited };
+}
+
+/** The post step of a spawned run, as GitLab's after_script or GitHub's post: would run it. */
+export function runPost(s: Spawned): Promise<Ran> {
+  return runProcess(NODE, [join(repoRoot, 'actions', 'canary-promote', 'dist', 'index.js')], {
+    ...s.env,
+    KUBELINE_PHASE: 'post',
+  });
 }
 
 interface RouteRef {

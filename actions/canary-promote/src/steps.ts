@@ -157,7 +157,8 @@ export class Rollout {
   private async capacity(replicas: number): Promise<number> {
     const r = await scaleCanary(this.t, replicas, {
       timeoutMs: this.inputs['ready-timeout'] ?? 300_000,
-      signal: this.signal,
+      // After the steps (promotion's reset of a pods router) only a cancel or a lost lease stops it.
+      signal: this.stop.signal.aborted ? this.alive : this.signal,
       restarts: this.inputs['fail-fast-restarts'] ?? DEFAULT_FAIL_FAST.crashRestarts,
     });
     if (!r.ok)
