@@ -87,7 +87,13 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
       LEASE_STATE,
       JSON.stringify({ namespace: t.namespace, deployment: inputs.deployment, holder }),
     );
-    const resumed = await settleInherited(ctx, t, inputs, inherited, contract.ref);
+    // A failure before the canary starts frees the lease at once; the next run need not wait it out.
+    const resumed = await settleInherited(ctx, t, inputs, inherited, contract.ref).catch(
+      async (e: unknown) => {
+        await lease.free();
+        throw e;
+      },
+    );
     const state: CanaryState = resumed?.state ?? {
       holder,
       phase: 'progressing',

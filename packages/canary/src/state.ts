@@ -218,6 +218,14 @@ export class CanaryLease {
     ).catch(() => undefined);
   }
 
+  /** Frees the lease and leaves its state as it is: for a run that failed before it changed anything. */
+  async free(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    clearInterval(this.timer);
+    await this.write((l) => withLeaseSpec(l, { holderIdentity: undefined }), true).catch(() => undefined);
+  }
+
   /** Stops heartbeats without freeing the lease (the post step or the next run decides). */
   abandon(): void {
     this.released = true;
