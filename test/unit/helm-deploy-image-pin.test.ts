@@ -1,5 +1,5 @@
 import { makeContract } from '@kubeline/image';
-import { checkPinned, imageValues, parseImageValuesPath } from '../../actions/helm-deploy/src/image-pin.js';
+import { checkPinned, imageValues, parseImageValuesPath } from '@kubeline/image';
 import { postRender } from '../../actions/helm-deploy/src/post-renderer.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;

@@ -8,7 +8,7 @@ import { pendingDecision } from '@kubeline/helm';
 import { lastGood, withHealthy } from '@kubeline/helm';
 import { LeaseObserver } from '@kubeline/kube';
 import { aftermath } from '../../actions/helm-deploy/src/deploy-report.js';
-import { checkScan, parseScanRequirement, parseSeverities } from '../../actions/helm-deploy/src/scan-gate.js';
+import { checkScan, parseScanRequirement, parseSeverities } from '@kubeline/signing';
 
 const h = (
   revision: number,

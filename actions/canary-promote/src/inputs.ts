@@ -1,15 +1,10 @@
-import { parseImageInput, type ImageInput } from '@kubeline/image';
+import { imageInput } from '@kubeline/image';
 import { input, type InputParser, type InputSpec, type InputValues } from '@kubeline/runtime';
 import type { InputName } from './action.generated.js';
 
 const K8S_NAME = {
   pattern: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
   allowed: 'a Kubernetes name: lowercase letters, digits and dashes, at most 63 characters',
-};
-
-const image: InputParser<ImageInput> = {
-  type: 'image contract JSON, a file with it, or an image reference',
-  parse: (raw, name) => parseImageInput(raw, name),
 };
 
 /** `off` turns a built-in check off (an empty value would take the default). */
@@ -20,7 +15,7 @@ const orOff = <T>(p: InputParser<T>): InputParser<T | undefined> => ({
 
 export const inputSpec = {
   deployment: input.string(K8S_NAME),
-  image,
+  image: imageInput,
   container: input.string(K8S_NAME),
   'require-signature': input.boolean(),
   'signature-key': input.multiline(),

@@ -1,8 +1,8 @@
 // The canary rollout once its inputs are read (main.ts): take the Deployment's canary lease, settle
 // what an earlier run left, run the canary beside stable, then hand the steps to Rollout.
 import { UserError, onCancel, type ActionContext } from '@kubeline/runtime';
-import { parseReference, resolveImage } from '@kubeline/image';
-import { registryAccess, requireSignature, type RegistryAccess } from '@kubeline/signing';
+import { resolveImage } from '@kubeline/image';
+import { imageRegistryAccess, requireSignature } from '@kubeline/signing';
 import { connect, holderIdentity, prepareKubeconfig, requireAccess } from '@kubeline/kube';
 import {
   CanaryLease,
@@ -40,7 +40,7 @@ export async function canaryRollout(ctx: Ctx, inputs: Inputs, started: number): 
       log: (l) => ctx.log.info(l),
     };
     const needs = [...NEEDS, ...ROUTER_NEEDS[inputs.router]];
-    const registry = imageRegistryAccess(inputs, ctx.workDir());
+    const registry = imageRegistryAccess(inputs.image, inputs, ctx.workDir());
     const [contract] = await Promise.all([
       resolveImage(inputs.image, { inputName: 'image', ...registry.client }),
       requireAccess(cluster, t.namespace, needs),
@@ -171,16 +171,4 @@ async function settleInherited(
   for (const p of problems) ctx.log.warning(p);
   ctx.summary.text(`Reverted the canary left by ${who} before starting.`);
   return undefined;
-}
-
-/** The image's registry with the inputs' login and CA (else the docker config's), for resolution and the gate. */
-function imageRegistryAccess(inputs: Inputs, workDir: string): RegistryAccess {
-  const image = inputs.image;
-  const ref = image.kind === 'reference' ? image.ref : parseReference(image.contract.ref);
-  const login = {
-    username: inputs['registry-username'],
-    password: inputs['registry-password'],
-    ca: inputs['registry-ca'],
-  };
-  return registryAccess(ref.registry, login, workDir);
 }

@@ -1,15 +1,10 @@
 import { input, type InputParser, type InputSpec, type InputValues } from '@kubeline/runtime';
-import { parseImageInput, type ImageInput } from '@kubeline/image';
+import { imageInput } from '@kubeline/image';
 import type { InputName } from './action.generated.js';
 import { parseKeyInput, type KeySource } from '@kubeline/signing';
 
 export const ATTESTATION_TYPES = ['cyclonedx', 'vuln'] as const;
 export type AttestationType = (typeof ATTESTATION_TYPES)[number];
-
-const image: InputParser<ImageInput> = {
-  type: 'image-json or image reference',
-  parse: (raw, name) => parseImageInput(raw, name),
-};
 
 const key: InputParser<KeySource> = {
   type: 'PEM, key file path or KMS URI',
@@ -26,7 +21,7 @@ const attestationTypes: InputParser<AttestationType[]> = {
 };
 
 export const inputSpec = {
-  image,
+  image: imageInput,
   mode: input.enum(['sign', 'verify'] as const),
   recursive: input.boolean(),
   key,

@@ -2,11 +2,10 @@
 import { InputError, credentialPair } from '@kubeline/runtime';
 import { parseImageInput } from '@kubeline/image';
 import { LOCK_NEEDS } from '@kubeline/helm';
-import { signatureVerifier } from '@kubeline/signing';
+import { parseScanRequirement, parseSeverities, signatureVerifier } from '@kubeline/signing';
 import { parseChartSource } from './chart-source.js';
-import { parseImageValuesPath } from './image-pin.js';
+import { parseImageValuesPath } from '@kubeline/image';
 import type { Inputs } from './inputs.js';
-import { parseScanRequirement, parseSeverities } from './scan-gate.js';
 
 /** What a deploy needs in the namespace, checked up front so a missing permission is named at once. */
 export const NEEDS = [

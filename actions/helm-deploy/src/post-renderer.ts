@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isMap, parseAllDocuments, stringify, type Document } from 'yaml';
 import type { ImageContract } from '@kubeline/image';
 import type { HelmMajor } from '@kubeline/helm';
-import { checkPinned } from './image-pin.js';
+import { checkPinned } from '@kubeline/image';
 import { POST_RENDER_ENV } from './post-render-env.js';
 
 const PLUGIN_NAME = 'kubeline-post-render';

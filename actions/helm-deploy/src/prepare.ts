@@ -3,18 +3,17 @@
 // the chart linted while client-node loads and access is checked.
 import type { ActionContext } from '@kubeline/runtime';
 import { ensureTool } from '@kubeline/tools';
-import { parseReference, resolveImage, type ImageContract, type ImageInput } from '@kubeline/image';
+import { resolveImage, type ImageContract } from '@kubeline/image';
 import { connect, requireAccess, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
 import { Helm, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
-import { attestedPredicates, registryAccess, requireSignature, type RegistryAccess } from '@kubeline/signing';
+import { checkImageGates, imageRegistryAccess, type RegistryAccess } from '@kubeline/signing';
 import type { OutputName } from './action.generated.js';
 import { lint } from './chart-lint.js';
 import { describeChart, fetchChart } from './chart-source.js';
 import type { DeployFacts } from './deploy-report.js';
-import { imageValues } from './image-pin.js';
+import { imageValues } from '@kubeline/image';
 import type { Inputs } from './inputs.js';
 import { DRY_RUN_NEEDS, NEEDS, type DeployPlan } from './plan.js';
-import { checkScan, checkScanEvidence, type TrivyReport } from './scan-gate.js';
 import { valuesArgs } from './values.js';
 
 export type Ctx = ActionContext<OutputName>;
@@ -46,7 +45,7 @@ export async function prepare(
   const workDir = ctx.workDir();
   const connecting = connect(kube.path, kube.context);
   connecting.catch(() => undefined); // awaited below, after the steps that explain bad input first
-  const registry = p.image ? imageRegistryAccess(inputs, p.image, workDir) : undefined;
+  const registry = p.image ? imageRegistryAccess(p.image, inputs, workDir) : undefined;
   const [tool, contract] = await Promise.all([
     ensureTool('helm', inputs['helm-version'], 'helm-version'),
     p.image ? resolveImage(p.image, { inputName: 'image', ...registry!.client }) : Promise.resolve(undefined),
@@ -91,7 +90,7 @@ export async function prepare(
 }
 
 /** The scan and signature gates; each passed gate is a line in the log and the summary. */
-async function checkGates(
+function checkGates(
   ctx: Ctx,
   inputs: Inputs,
   p: DeployPlan,
@@ -99,32 +98,16 @@ async function checkGates(
   workDir: string,
   registry: RegistryAccess | undefined,
 ): Promise<string[]> {
-  const gates: string[] = [];
-  const scanLine = checkScan(p.scan, contract, p.failOn);
-  if (scanLine) gates.push(scanLine);
-  if (p.verifier && contract) {
-    const o = {
-      tlog: inputs['signature-transparency-log'],
-      workDir,
-      log: ctx.log,
-      consequence: 'nothing was deployed',
-      ...(registry ? { registry } : {}),
-    };
-    gates.push(await requireSignature(contract, p.verifier, o));
-    if (p.scan.kind === 'attestation') {
-      const predicates = await attestedPredicates(contract, 'vuln', p.verifier, {
-        ...o,
-        gate: 'require-scan',
-      });
-      const reports = predicates.map((pr) => ({
-        source: 'the vuln attestation',
-        report: ((pr as { scanner?: { result?: TrivyReport } }).scanner?.result ?? {}) as TrivyReport,
-      }));
-      gates.push(checkScanEvidence(reports, contract, p.failOn));
-    }
-  }
-  for (const g of gates) ctx.log.info(g);
-  return gates;
+  return checkImageGates(contract, {
+    ...(p.verifier ? { verifier: p.verifier } : {}),
+    scan: p.scan,
+    failOn: p.failOn,
+    tlog: inputs['signature-transparency-log'],
+    workDir,
+    log: ctx.log,
+    consequence: 'nothing was deployed',
+    ...(registry ? { registry } : {}),
+  });
 }
 
 /** The chart pulled (or found) and the values, the image pinned into them, checked before helm runs. */
@@ -182,18 +165,4 @@ function announce(
     durationMs: 0,
     gates,
   };
-}
-
-/** How the image's registry is reached: the given login and CA (in the work dir), else docker's. */
-function imageRegistryAccess(inputs: Inputs, image: ImageInput, workDir: string): RegistryAccess {
-  const ref = image.kind === 'reference' ? image.ref : parseReference(image.contract.ref);
-  return registryAccess(
-    ref.registry,
-    {
-      username: inputs['registry-username'],
-      password: inputs['registry-password'],
-      ca: inputs['registry-ca'],
-    },
-    workDir,
-  );
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { InputError } from '@kubeline/runtime';
+import { InputError, type InputParser } from '@kubeline/runtime';
 import { DIGEST, imageName, parseReference, type ImageRef } from './reference.js';
 
 /**
@@ -76,3 +76,9 @@ export function parseImageInput(raw: string, inputName = 'image'): ImageInput {
 }
 
 export { imageName };
+
+/** The `image` input every image-taking action declares: a contract (inline or a file) or a reference. */
+export const imageInput: InputParser<ImageInput> = {
+  type: 'image contract JSON, a file with it, or an image reference',
+  parse: (raw, name) => parseImageInput(raw, name),
+};

@@ -7,7 +7,13 @@ export {
   DIGEST,
   type ImageRef,
 } from './reference.js';
-export { parseImageInput, makeContract, type ImageContract, type ImageInput } from './contract.js';
+export {
+  parseImageInput,
+  makeContract,
+  imageInput,
+  type ImageContract,
+  type ImageInput,
+} from './contract.js';
 export {
   RegistryClient,
   MANIFEST_TYPES,
@@ -19,3 +25,13 @@ export { dockerConfigCredentials, parseChallenge, type Credentials } from './reg
 export { resolveImage } from './resolve.js';
 export { writeRegistryLogin, type RegistryLogin } from './registry-login.js';
 export { registryCaFile, isLoopbackRegistry } from './registry-ca.js';
+export {
+  parseImageValuesPath,
+  imagePart,
+  imageValues,
+  checkPinned,
+  IMAGE_PARTS,
+  type ImagePart,
+  type ImageMapping,
+  type PinCheck,
+} from './image-pin.js';

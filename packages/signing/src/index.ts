@@ -26,7 +26,12 @@ export {
   type AttestationResult,
 } from './verify.js';
 export { signTargets, type Target } from './targets.js';
-export { registryAccess, type RegistryAccess } from './registry-access.js';
+export {
+  registryAccess,
+  imageRegistryAccess,
+  type RegistryAccess,
+  type RegistryInputs,
+} from './registry-access.js';
 export { requireSignature, attestedPredicates, type GateOptions } from './gate.js';
 export { signatureVerifier, type SignatureInputs } from './gate-inputs.js';
 export {
@@ -36,3 +41,13 @@ export {
   type ArtifactKind,
   type Located,
 } from './locations.js';
+export {
+  parseScanRequirement,
+  parseSeverities,
+  checkScan,
+  checkScanEvidence,
+  SEVERITIES,
+  type ScanRequirement,
+  type TrivyReport,
+} from './scan-gate.js';
+export { checkImageGates, type ImageGates } from './deploy-gates.js';

@@ -1,5 +1,11 @@
 import { credentialPair } from '@kubeline/runtime';
-import { registryCaFile, writeRegistryLogin, type RegistryOptions } from '@kubeline/image';
+import {
+  parseReference,
+  registryCaFile,
+  writeRegistryLogin,
+  type ImageInput,
+  type RegistryOptions,
+} from '@kubeline/image';
 import type { RegistryFlags } from './cosign-args.js';
 
 /** How both kubeline's registry client and cosign reach the image's registry. */
@@ -30,4 +36,26 @@ export function registryAccess(
     cosign: caFile ? { caFile } : {},
     env,
   };
+}
+
+/** The registry inputs every image-reading action declares. */
+export interface RegistryInputs {
+  'registry-username': string;
+  'registry-password': string;
+  'registry-ca': string;
+}
+
+/** The registry of an image input (a contract or a reference), reached with the action's login and CA. */
+export function imageRegistryAccess(
+  image: ImageInput,
+  inputs: RegistryInputs,
+  workDir: string,
+): RegistryAccess {
+  const ref = image.kind === 'reference' ? image.ref : parseReference(image.contract.ref);
+  const login = {
+    username: inputs['registry-username'],
+    password: inputs['registry-password'],
+    ca: inputs['registry-ca'],
+  };
+  return registryAccess(ref.registry, login, workDir);
 }

@@ -1,7 +1,8 @@
 // Pins the image digest into the chart's values, and checks that what the chart rendered really
 // pulls that digest: a chart that reads its image elsewhere must not deploy a tag by accident.
 import { InputError } from '@kubeline/runtime';
-import { parseReference, type ImageContract } from '@kubeline/image';
+import { parseReference } from './reference.js';
+import type { ImageContract } from './contract.js';
 
 export const IMAGE_PARTS = ['repository', 'registry', 'name', 'digest', 'tag', 'ref'] as const;
 export type ImagePart = (typeof IMAGE_PARTS)[number];
