@@ -4,7 +4,7 @@ export const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
   moduleNameMapper: {
-    '^@kubeline/(runtime|tools|kube|image|helm|signing|analysis|canary)$':
+    '^@kubeline/(runtime|tools|kube|image|helm|signing|analysis|canary|gitops)$':
       '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
