@@ -14,6 +14,15 @@ export const ports = {
   mirror: 8081,
   gateway: 8000,
   traefik: 9101,
+  gitServer: 8082,
+  // Flux: source-controller's artifact server, then metrics and health of each controller
+  fluxStorage: 9790,
+  sourceControllerMetrics: 9791,
+  sourceControllerHealth: 9792,
+  kustomizeControllerMetrics: 9793,
+  kustomizeControllerHealth: 9794,
+  helmControllerMetrics: 9795,
+  helmControllerHealth: 9796,
 } as const;
 
 export const urls = {
@@ -23,6 +32,8 @@ export const urls = {
   mirror: `http://${host}:${ports.mirror}`,
   gateway: `http://${host}:${ports.gateway}`,
   traefik: `http://${host}:${ports.traefik}`,
+  gitServer: `http://${host}:${ports.gitServer}`,
+  fluxStorage: `http://${host}:${ports.fluxStorage}`,
 } as const;
 
 export const registry = `${host}:${ports.registry}`;

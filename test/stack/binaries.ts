@@ -14,6 +14,9 @@ export const gobinNames = [
   'trivy',
   'cosign',
   'cosign3',
+  'source-controller',
+  'kustomize-controller',
+  'helm-controller',
 ] as const;
 export type GobinName = (typeof gobinNames)[number];
 

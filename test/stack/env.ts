@@ -3,7 +3,9 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { authRegistry, registry, urls } from './addresses.js';
 import { buildkitHost, builderName, dockerHost } from './docker.js';
 import { kubeconfigs } from './kubernetes.js';
+import { fluxNamespace } from './flux.js';
 import { gatewayName, gatewayNamespace } from './gateway.js';
+import { gitServerPassword, gitServerUser } from './git-server.js';
 import { limitedNamespace } from './limited-access.js';
 import { manifestPath } from './mirror.js';
 import { paths, stackDir } from './paths.js';
@@ -37,6 +39,11 @@ export function stackEnv(): StackEnv {
     GATEWAY_URL: urls.gateway,
     GATEWAY_NAMESPACE: gatewayNamespace,
     GATEWAY_NAME: gatewayName,
+    GIT_SERVER_URL: urls.gitServer,
+    GIT_SERVER_USER: gitServerUser,
+    GIT_SERVER_PASSWORD: gitServerPassword(),
+    GIT_SERVER_ROOT: paths.git,
+    FLUX_NAMESPACE: fluxNamespace,
   };
 }
 

@@ -23,6 +23,9 @@ export const paths = {
   promTargets: join(stackDir, 'prometheus', 'targets'),
   mirror: join(stackDir, 'mirror'),
   bin: join(stackDir, 'bin'),
+  git: join(stackDir, 'git'),
+  gitServer: join(stackDir, 'git-server'),
+  flux: join(stackDir, 'flux'),
   gobinScript: join(repoRoot, 'test', 'stack', 'gobin', 'build.sh'),
   installDebian: join(repoRoot, 'test', 'stack', 'install-debian.sh'),
 } as const;

@@ -5,7 +5,9 @@ import { kubeApiserver, kubeControllerManager, kubeScheduler, etcd } from './kub
 import { kwok, kwokNodes } from './kwok.js';
 import { limitedAccess } from './limited-access.js';
 import { mirrorContent, mirrorServer } from './mirror.js';
+import { fluxCrds, helmController, kustomizeController, sourceController } from './flux.js';
 import { gatewayApi, traefik } from './gateway.js';
+import { gitServer } from './git-server.js';
 import { prometheus } from './prometheus.js';
 import { openRegistry, tlsAuthRegistry } from './registries.js';
 import { tools } from './tools.js';
@@ -31,4 +33,9 @@ export const plan: PlannedUnit[] = [
   { unit: trivyDb, after: ['registry'] },
   { unit: gatewayApi, after: ['kube-apiserver'] },
   { unit: traefik, after: ['gateway-api', 'prometheus'] },
+  { unit: gitServer, after: [] },
+  { unit: fluxCrds, after: ['kube-apiserver'] },
+  { unit: sourceController, after: ['flux-crds'] },
+  { unit: kustomizeController, after: ['source-controller'] },
+  { unit: helmController, after: ['source-controller'] },
 ];

@@ -30,6 +30,7 @@ ALL_TOOLS=(
   cosign cosign3
   trivy
   actionlint
+  source-controller kustomize-controller helm-controller
 )
 
 die() { echo "build.sh: $*" >&2; exit 2; }
@@ -97,6 +98,12 @@ tool_spec() {
       # checks the example workflows (with: keys against local action.yml files, expressions)
       ver=$(ver_of ACTIONLINT) module=github.com/rhysd/actionlint pkg=github.com/rhysd/actionlint/cmd/actionlint
       ldflags="-X github.com/rhysd/actionlint.version=$ver"
+      ;;
+    source-controller | kustomize-controller | helm-controller)
+      # Flux's controllers (main package in the module root); their go.mod files have replace
+      # lines (`./api` among them): one wrapper module each
+      local key=${name%%-*}
+      ver=$(ver_of "${key^^}_CONTROLLER") module=github.com/fluxcd/$name pkg=github.com/fluxcd/$name wrapper=$name
       ;;
     *) die "unknown tool '$name' (known: ${ALL_TOOLS[*]})" ;;
   esac
