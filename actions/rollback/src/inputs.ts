@@ -10,7 +10,7 @@ export const inputSpec = {
     pattern: /^(previous|last-good|[1-9][0-9]*)$/,
     allowed: 'allowed: previous, last-good or a revision number',
   }),
-  kind: input.enum(['helm', 'deployment'] as const),
+  kind: input.enum(['helm', 'deployment', 'gitops'] as const),
   namespace: input.string({
     pattern: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
     allowed: 'a namespace name: lowercase letters, digits and dashes, at most 63 characters',
@@ -20,6 +20,37 @@ export const inputSpec = {
   kubeconfig: input.multiline(),
   context: input.string(),
   'helm-version': input.string(),
+  repository: input.string(),
+  branch: input.string({
+    pattern: /^(?!-|\/|.*(\/\/|\.\.|@\{|\/\.|\.lock$|\/$))[A-Za-z0-9._/-]{1,200}$/,
+    allowed: 'a branch name: letters, digits, . _ - and /, no "..", not starting with - or /',
+  }),
+  path: input.list(),
+  'file-kind': input.enum([
+    'auto',
+    'kustomize',
+    'helm-values',
+    'helm-release',
+    'argocd',
+    'manifests',
+  ] as const),
+  'values-path': input.string(),
+  'image-name': input.string(),
+  container: input.string({
+    pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    allowed: 'a container name: lowercase letters, digits and dashes',
+  }),
+  environment: input.string({
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    allowed: 'letters, digits, . _ and -, at most 63 characters',
+  }),
+  token: input.secret(),
+  username: input.string(),
+  'ssh-key': input.secret(),
+  'known-hosts': input.multiline(),
+  'author-name': input.string(),
+  'author-email': input.string({ pattern: /^[^\s<>@]+@[^\s<>@]+$/, allowed: 'an email address' }),
+  'wait-for': input.list(),
 } satisfies InputSpec<InputName>;
 
 export type Inputs = InputValues<typeof inputSpec>;

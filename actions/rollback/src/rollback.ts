@@ -43,6 +43,7 @@ type Ctx = ActionContext<OutputName>;
 
 /** The rollback once its inputs are read (main.ts). */
 export async function rollback(ctx: Ctx, inputs: Inputs, started: number): Promise<void> {
+  if (inputs.kind === 'gitops') return (await import('./gitops.js')).rollbackGitops(ctx, inputs, started);
   const target = parseTarget(inputs.to);
   const kube = prepareKubeconfig({
     kubeconfig: inputs.kubeconfig,

@@ -1,0 +1,108 @@
+// kind: gitops — rollback for pull-based delivery: the image gitops-promote wrote before the current
+// one (read from its commit trailers) is written back through the same Git path (re-edited at the
+// tip, never forced), and the controller's apply and the rollout are awaited like a promotion.
+import path from 'node:path';
+import { InputError, KubelineError, formatDuration, type ActionContext } from '@kubeline/runtime';
+import {
+  Checkout,
+  awaitCluster,
+  commitAuthor,
+  connectReader,
+  gitAccess,
+  gitEnvironment,
+  parseReconciler,
+  placementOf,
+  previousPromotion,
+  promote,
+} from '@kubeline/gitops';
+import { renderDiagnostics } from '@kubeline/kube';
+import type { OutputName } from './action.generated.js';
+import type { Inputs } from './inputs.js';
+
+type Ctx = ActionContext<OutputName>;
+
+function checkInputs(inputs: Inputs): void {
+  if (!inputs.repository) throw new InputError('repository', '', 'kind: gitops needs the config repository');
+  if (inputs.path.length === 0) throw new InputError('path', '', 'kind: gitops needs the file(s) to edit');
+  if (inputs.to !== 'previous')
+    throw new InputError('to', inputs.to, 'kind: gitops rolls back to the previous promotion only: previous');
+}
+
+export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number): Promise<void> {
+  checkInputs(inputs);
+  const { remote, auth } = gitAccess(inputs);
+  const placement = placementOf({ ...inputs, kind: inputs['file-kind'] });
+  const refs = inputs['wait-for'].map(parseReconciler);
+  const reader =
+    refs.length && inputs.wait
+      ? await connectReader(inputs, refs, (p) => ctx.state.set('kubeconfig', p))
+      : undefined;
+  try {
+    const checkout = await Checkout.init(
+      path.join(ctx.workDir(), 'repo'),
+      remote,
+      gitEnvironment(remote, auth, ctx.workDir()),
+      auth.kind === 'token' ? [auth.token] : [],
+    );
+    const tip = await checkout.fetch(inputs.branch);
+    if (!tip) throw new KubelineError(`branch ${inputs.branch} does not exist in ${remote.url}`);
+    const env = inputs.environment || undefined;
+    const { current, previous } = await previousPromotion(checkout, tip, inputs.path, env);
+    const before = (await checkout.log(tip, inputs.path, 500)).find((c) =>
+      c.message.includes(`Kubeline-Image: ${previous.name}@${previous.digest}`),
+    );
+    ctx.log.info(`rolling ${inputs.release} back from ${current.digest} to ${previous.digest}`);
+    const result = await promote(checkout, {
+      contract: previous,
+      paths: inputs.path,
+      placement,
+      branch: inputs.branch,
+      author: commitAuthor(inputs),
+      message: (changes) =>
+        [
+          `Roll back ${inputs.release} to ${previous.digest.slice(0, 19)}${env ? ` in ${env}` : ''}`,
+          '',
+          ...changes.map(
+            (c) => `- ${c.file}: ${c.path}: ${c.old ?? '(none)'} → ${c.removed ? '(removed)' : c.new}`,
+          ),
+          '',
+          `Kubeline-Image: ${previous.name}@${previous.digest}`,
+          ...(env ? [`Kubeline-Environment: ${env}`] : []),
+          `Kubeline-Rollback-Of: ${current.sha}`,
+          '',
+        ].join('\n'),
+      attempts: 5,
+    });
+    ctx.output('from-revision', current.sha);
+    ctx.output('to-revision', before?.sha ?? '');
+    ctx.output('revision', result.commit);
+    ctx.output('image-digest', previous.digest);
+    ctx.summary
+      .heading(`kubeline rollback (gitops): ${inputs.release}`)
+      .text(
+        `${current.digest} → ${previous.digest}: ${result.changed ? `commit \`${result.commit.slice(0, 12)}\`` : 'already there, nothing committed'} on ${inputs.branch}.`,
+      );
+    if (!reader) {
+      ctx.output('status', 'deployed');
+      return;
+    }
+    const waited = await awaitCluster({
+      reader,
+      checkout,
+      refs,
+      commit: result.commit,
+      digest: previous.digest,
+      timeoutMs: inputs.timeout ?? 300_000,
+      progress: (line) => ctx.log.info(line),
+    });
+    for (const ro of waited.rollouts) if (ro.diagnostics) renderDiagnostics(ctx.summary, ro.diagnostics);
+    if (waited.failure) {
+      ctx.output('status', 'failed');
+      throw waited.failure;
+    }
+    ctx.summary.text(`Applied and rolled out in ${formatDuration(Date.now() - started)}.`);
+    ctx.output('status', 'deployed');
+  } finally {
+    reader?.cleanup();
+  }
+}
