@@ -7,6 +7,7 @@ import { buildImageOverhead } from './build-image.js';
 import { canary } from './canary.js';
 import { coldStart } from './cold-start.js';
 import { failFast } from './fail-fast.js';
+import { gitops } from './gitops.js';
 import { helmDeploy } from './helm-deploy.js';
 import { trivyScanOverhead } from './trivy-scan.js';
 
@@ -19,6 +20,7 @@ const sections: Array<[string, () => string]> = [
   ['helm-deploy', () => helmDeploy(Math.max(5, Math.round(runs / 2)))],
   ['fail-fast', () => failFast()],
   ['canary', () => canary()],
+  ['gitops', () => gitops(5)],
 ];
 
 console.log(

@@ -1,7 +1,7 @@
 // build-image's committed bundle against the real stack: buildx (sha256-verified from the stack's tool
 // mirror) on the standalone buildkitd, and Debian buildah; pushes to the open and the authenticated
 // registry, read back with kubeline's own RegistryClient and the registry's HTTP API.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -23,7 +23,7 @@ import { repoRoot } from '../stack/paths.js';
 import { loadStackEnv } from './harness/stack-env.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { plantSecret } from '../support/secret-audit.js';
-import { NODE, runBundle, type Ran } from '../support/processes.js';
+import { runBundle, spawnBundle, type Ran } from '../support/processes.js';
 
 const env = loadStackEnv();
 const unique = () => randomBytes(4).toString('hex');
@@ -538,23 +538,17 @@ describe('build-image cancelled mid-build (the job cancelled: SIGTERM, or SIGKIL
       'registry-password': env.AUTH_REGISTRY_PASSWORD,
       'registry-ca': env.AUTH_REGISTRY_CA,
     };
-    const child = spawn(NODE, [join(repoRoot, 'actions/build-image/dist/index.js')], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        KUBELINE_PLATFORM: 'cli',
-        ...stepEnv(runnerTemp, inputs, extra),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, exited, stderr } = spawnBundle('build-image', {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KUBELINE_PLATFORM: 'cli',
+      ...stepEnv(runnerTemp, inputs, extra),
     });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const deadline = Date.now() + 120_000;
-    while (!/RUN \["\/bin\/busybox", "sleep", "60"\]/.test(stderr) && Date.now() < deadline)
+    while (!/RUN \["\/bin\/busybox", "sleep", "60"\]/.test(stderr()) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    if (Date.now() >= deadline) throw new Error(`the build never reached its RUN step:\n${stderr}`);
-    return { child, exited, stderr: () => stderr, context: inputs.context };
+    if (Date.now() >= deadline) throw new Error(`the build never reached its RUN step:\n${stderr()}`);
+    return { child, exited, stderr, context: inputs.context };
   }
 
   const workDirs = (runnerTemp: string) =>

@@ -1,12 +1,12 @@
 // What the canary-promote e2e tests share: a stable Deployment on kwok with real processes behind
 // its Service and the canary's (loopback ClusterIPs, through the stack's Traefik), the action's
 // bundle run to its end or spawned to be signalled, and reads of the route and the state Lease.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, CoordinationV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
 import { repoRoot } from '../stack/paths.js';
-import { NODE, runProcess, type Ran } from '../support/processes.js';
+import { NODE, runProcess, spawnBundle, type Ran } from '../support/processes.js';
 import {
   createRoute,
   getThroughGateway,
@@ -122,16 +122,8 @@ export function spawnPromote(inputs: Record<string, string>): Spawned {
     KUBELINE_PLATFORM: 'cli',
   };
   for (const [k, v] of Object.entries(inputs)) given[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(NODE, [join(repoRoot, 'actions', 'canary-promote', 'dist', 'index.js')], {
-    env: given,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { env: given, child, stderr: () => err, stdout: () => out, exited };
+  const run = spawnBundle('canary-promote', given);
+  return { env: given, child: run.child, stderr: run.stderr, stdout: run.stdout, exited: run.exited };
 }
 
 /** The post step of a spawned run, as GitLab's after_script or GitHub's post: would run it. */

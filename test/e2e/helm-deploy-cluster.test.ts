@@ -3,15 +3,14 @@
 // local fake of the GitHub API), and every bad input leaving the release as it was.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoordinationV1Api } from '@kubernetes/client-node';
+import { startGitHubFake, type GitHubFake } from '../fakes/github-api.js';
 import { plantSecret } from '../support/secret-audit.js';
-import { repoRoot } from '../stack/paths.js';
-import { NODE } from '../support/processes.js';
+import { runBundle, spawnBundle } from '../support/processes.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { stackTool } from './harness/stack-env.js';
 import { waitForObject } from './harness/watch.js';
@@ -104,13 +103,7 @@ async function startHangingDeploy(
     ...extra,
   };
   for (const [k, v] of Object.entries(inputs)) given[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(NODE, [join(repoRoot, 'actions', 'helm-deploy', 'dist', 'index.js')], {
-    env: given,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const { child, exited, stderr } = spawnBundle('helm-deploy', given);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if ((await history(major, release, namespace)).at(-1)?.status.startsWith('pending-')) break;
@@ -128,7 +121,7 @@ async function startHangingDeploy(
         }
       })
       .map(Number);
-  return { child, exited, temp, stderr: () => stderr, helmPids };
+  return { child, exited, temp, env: given, stderr, helmPids };
 }
 
 const lease = (namespace: string, release: string) =>
@@ -261,6 +254,10 @@ describe.each(MAJORS)('Helm %i', (major) => {
     for (const pid of run.helmPids()) process.kill(pid, 'SIGKILL');
     run.child.kill('SIGKILL');
     await run.exited;
+    // as the runner does next: the post step removes the kubeconfig the killed main step wrote
+    const post = await runBundle('helm-deploy', { ...run.env, KUBELINE_PHASE: 'post' });
+    expect(post.code).toBe(0);
+    expect(readdirSync(run.temp).filter((f) => f.startsWith('kubeline-kubeconfig-'))).toEqual([]);
 
     const started = Date.now();
     const next = await deploy(major, { release: 'killed', chart: WEB_CHART, namespace: ns.name }, short);
@@ -368,49 +365,6 @@ describe.each(MAJORS)('Helm %i', (major) => {
     });
   });
 });
-
-/** A local HTTP fake of the GitHub REST API: records deployments and their statuses. */
-interface GitHubFake {
-  url: string;
-  requests: Array<{ method: string; path: string; auth: string; body: Record<string, unknown> }>;
-  close(): Promise<void>;
-}
-
-async function startGitHubFake(): Promise<GitHubFake> {
-  const requests: GitHubFake['requests'] = [];
-  let nextId = 100;
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (d: Buffer) => (text += d.toString()));
-    req.on('end', () => {
-      const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      requests.push({
-        method: req.method ?? '',
-        path: req.url ?? '',
-        auth: String(req.headers.authorization ?? ''),
-        body,
-      });
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'POST' && /^\/repos\/acme\/shop\/deployments$/.test(req.url ?? '')) {
-        res.writeHead(201).end(JSON.stringify({ id: nextId++, environment: body.environment }));
-      } else if (
-        req.method === 'POST' &&
-        /^\/repos\/acme\/shop\/deployments\/\d+\/statuses$/.test(req.url ?? '')
-      ) {
-        res.writeHead(201).end(JSON.stringify({ id: 1, state: body.state }));
-      } else {
-        res.writeHead(404).end(JSON.stringify({ message: 'Not Found' }));
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
 
 /** Outputs from a GITHUB_OUTPUT file (`name<<delimiter` blocks). */
 function githubOutputs(file: string): Record<string, string> {

@@ -30,7 +30,7 @@ export interface ActionRun extends Ran {
 
 /** Runs actions/<action>/dist/index.js with INPUT_* from `inputs` (CLI platform unless `extra` says otherwise). */
 export async function runAction(
-  action: 'helm-deploy' | 'rollback' | 'canary-promote',
+  action: 'helm-deploy' | 'rollback' | 'canary-promote' | 'gitops-promote',
   inputs: Record<string, string>,
   extra: NodeJS.ProcessEnv = {},
   cwd = repoRoot,

@@ -4,13 +4,17 @@
 import fc from 'fast-check';
 import type { ActionMeta, InputSpec } from '@kubeline/runtime';
 import * as buildImage from '../../actions/build-image/src/inputs.js';
+import * as canaryPromote from '../../actions/canary-promote/src/inputs.js';
 import * as cosignSign from '../../actions/cosign-sign/src/inputs.js';
+import * as gitopsPromote from '../../actions/gitops-promote/src/inputs.js';
 import * as helmDeploy from '../../actions/helm-deploy/src/inputs.js';
 import * as rollback from '../../actions/rollback/src/inputs.js';
 import * as setupTools from '../../actions/setup-tools/src/inputs.js';
 import * as trivyScan from '../../actions/trivy-scan/src/inputs.js';
 import { action as buildImageMeta } from '../../actions/build-image/src/action.generated.js';
+import { action as canaryPromoteMeta } from '../../actions/canary-promote/src/action.generated.js';
 import { action as cosignSignMeta } from '../../actions/cosign-sign/src/action.generated.js';
+import { action as gitopsPromoteMeta } from '../../actions/gitops-promote/src/action.generated.js';
 import { action as helmDeployMeta } from '../../actions/helm-deploy/src/action.generated.js';
 import { action as rollbackMeta } from '../../actions/rollback/src/action.generated.js';
 import { action as setupToolsMeta } from '../../actions/setup-tools/src/action.generated.js';
@@ -18,7 +22,9 @@ import { action as trivyScanMeta } from '../../actions/trivy-scan/src/action.gen
 
 export const ACTIONS: Array<[ActionMeta, InputSpec<string>]> = [
   [buildImageMeta, buildImage.inputSpec],
+  [canaryPromoteMeta, canaryPromote.inputSpec],
   [cosignSignMeta, cosignSign.inputSpec],
+  [gitopsPromoteMeta, gitopsPromote.inputSpec],
   [helmDeployMeta, helmDeploy.inputSpec],
   [rollbackMeta, rollback.inputSpec],
   [setupToolsMeta, setupTools.inputSpec],

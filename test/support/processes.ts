@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordRun } from './secret-audit.js';
@@ -54,4 +54,32 @@ export function runTs(
 /** Runs an action's committed bundle exactly as a runner would. */
 export function runBundle(action: string, env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Ran> {
   return runProcess(NODE, [path.join(ROOT, 'actions', action, 'dist', 'index.js')], env, cwd);
+}
+
+export interface SpawnedBundle {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** The exit code (null when killed by a signal it did not handle). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts an action's committed bundle without waiting for it (tests that signal it mid-run). Like
+ * runProcess, its output and temp dir go into the planted-secret audit when it ends.
+ */
+export function spawnBundle(action: string, env: NodeJS.ProcessEnv): SpawnedBundle {
+  const bundle = path.join(ROOT, 'actions', action, 'dist', 'index.js');
+  const child = spawn(NODE, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      recordRun(bundle, env, stdout, stderr);
+      resolve(code);
+    }),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }

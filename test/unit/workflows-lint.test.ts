@@ -127,6 +127,7 @@ describe('actionlint', () => {
       'build-scan-sign.yml': ['build-image', 'trivy-scan', 'cosign-sign'],
       'canary.yml': ['build-image', 'canary-promote'],
       'deploy.yml': ['build-image', 'trivy-scan', 'cosign-sign', 'helm-deploy', 'helm-deploy'],
+      'gitops.yml': ['build-image', 'cosign-sign', 'gitops-promote', 'gitops-promote'],
       'rollback.yml': ['rollback'],
     });
     for (const name of Object.values(project.uses).flat())
@@ -215,7 +216,7 @@ describe('GitHub workflows', () => {
         }
       }
     }
-    expect(checked).toBe(7); // scan and sign in both examples, both deploys, and the canary
+    expect(checked).toBe(10); // scan and sign in both examples, both deploys, the canary, and gitops's sign and two promotions
   });
 });
 
@@ -301,6 +302,7 @@ describe('GitLab examples', () => {
         'build-image',
         'canary-promote',
         'cosign-sign',
+        'gitops-promote',
         'helm-deploy',
         'rollback',
         'setup-tools',

@@ -17,8 +17,16 @@ function stackSecrets(): string[] {
   const admin = parse(readFileSync(env.KUBECONFIG, 'utf8')) as {
     users?: { user?: Record<string, string> }[];
   };
+  // the Git server's password, and the Basic header that carries it
+  const git = env.GIT_SERVER_PASSWORD
+    ? [
+        env.GIT_SERVER_PASSWORD,
+        Buffer.from(`${env.GIT_SERVER_USER}:${env.GIT_SERVER_PASSWORD}`).toString('base64'),
+      ]
+    : [];
   return [
     env.AUTH_REGISTRY_PASSWORD,
+    ...git,
     ...(limited.users ?? []).map((u) => u.user?.token ?? ''),
     ...(admin.users ?? []).map((u) => u.user?.['client-key-data'] ?? ''),
   ].filter((s) => s.length >= 8);

@@ -1,20 +1,10 @@
 // Cluster access for tests: clients from the stack's kubeconfigs and a fresh namespace per test.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach } from '@jest/globals';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { loadStackEnv } from './stack-env.js';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { adminKubeConfig } from './kube-config.js';
 
-export function adminKubeConfig(): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromFile(loadStackEnv().KUBECONFIG);
-  return config;
-}
-
-export function limitedKubeConfig(): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromFile(loadStackEnv().KUBECONFIG_LIMITED);
-  return config;
-}
+export { adminKubeConfig, limitedKubeConfig } from './kube-config.js';
 
 export async function createNamespace(config: KubeConfig, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
