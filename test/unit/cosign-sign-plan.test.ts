@@ -203,6 +203,18 @@ describe('input combinations', () => {
     expect(keyArgument(parseKeyInput(privateKey, 'key'), dir, 'x')).toBe(privateKey);
   });
 
+  it('a key needed twice in one run reuses its file; a different or planted file there is refused', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-cs-work-'));
+    const source = parseKeyInput(publicPem, 'key');
+    const first = keyArgument(source, work, 'cosign.pub')!;
+    expect(keyArgument(source, work, 'cosign.pub')).toBe(first);
+    const other = parseKeyInput(publicPem.replace('MF', 'MX'), 'key');
+    expect(() => keyArgument(other, work, 'cosign.pub')).toThrow('does not hold this key');
+    const planted = path.join(work, 'planted.pub');
+    fs.symlinkSync(first, planted);
+    expect(() => keyArgument(source, work, 'planted.pub')).toThrow('does not hold this key');
+  });
+
   it('passes a KMS URI through and rejects an unknown attestation type', () => {
     expect(inputs({ key: 'awskms:///alias/release' }).key).toEqual({
       kind: 'kms',

@@ -43,11 +43,25 @@ export function keyArgument(source: KeySource, workDir: string, fileName: string
       return source.path;
     case 'kms':
       return source.uri;
-    case 'pem': {
-      const file = path.join(workDir, fileName);
-      // 'wx': a fresh file of our own, never one planted in its place.
-      fs.writeFileSync(file, source.pem, { mode: 0o600, flag: 'wx' });
-      return file;
-    }
+    case 'pem':
+      return writeKeyFile(path.join(workDir, fileName), source.pem);
   }
+}
+
+/**
+ * One run's gates may need the same key more than once (signature, then scan attestation): the file
+ * we wrote earlier is reused, but only when it is still a regular file holding exactly this key.
+ */
+function writeKeyFile(file: string, pem: string): string {
+  try {
+    // 'wx': a fresh file of our own, never one planted in its place.
+    fs.writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
+    return file;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const stat = fs.lstatSync(file);
+  const ours = stat.isFile() && (stat.mode & 0o077) === 0 && fs.readFileSync(file, 'utf8') === pem;
+  if (!ours) throw new Error(`${file} already exists and does not hold this key; refusing to use it`);
+  return file;
 }
