@@ -15,6 +15,7 @@ export const ports = {
   gateway: 8000,
   traefik: 9101,
   gitServer: 8082,
+  npmRegistry: 4873,
   // Flux: source-controller's artifact server, then metrics and health of each controller
   fluxStorage: 9790,
   sourceControllerMetrics: 9791,
@@ -33,6 +34,7 @@ export const urls = {
   gateway: `http://${host}:${ports.gateway}`,
   traefik: `http://${host}:${ports.traefik}`,
   gitServer: `http://${host}:${ports.gitServer}`,
+  npmRegistry: `http://${host}:${ports.npmRegistry}`,
   fluxStorage: `http://${host}:${ports.fluxStorage}`,
 } as const;
 

@@ -1,25 +1,18 @@
 // The stack's Git server (git-http.ts run by Node): smart HTTP with Basic auth on 127.0.0.1, the
 // bare repositories under .stack/git/<owner>/<name>.git. Tests create repositories on disk
 // (test/e2e/harness/gitops.ts); the server itself never creates one.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { host, ports, urls } from './addresses.js';
 import type { Daemon } from './component.js';
+import { stackPassword } from './stack-password.js';
 import { paths, repoRoot } from './paths.js';
 import { basicAuth, expectOk, httpGet } from './probes.js';
 
 export const gitServerUser = 'kubeline';
 const passwordFile = join(paths.gitServer, 'password');
 
-/** Generated once per stack (kept while .stack/ lives) so a reused server keeps accepting it. */
-export function gitServerPassword(): string {
-  if (!existsSync(passwordFile)) {
-    mkdirSync(paths.gitServer, { recursive: true });
-    writeFileSync(passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
-  }
-  return readFileSync(passwordFile, 'utf8').trim();
-}
+export const gitServerPassword = () => stackPassword(passwordFile);
 
 export const gitServer: Daemon = {
   kind: 'daemon',

@@ -1,11 +1,11 @@
 // Two Debian docker-registry instances: an open one on :5000 and one with TLS + htpasswd on :5443.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { authRegistry, ports, registry } from './addresses.js';
 import { runCommand } from './command.js';
 import type { Daemon } from './component.js';
+import { stackPassword } from './stack-password.js';
 import { paths } from './paths.js';
 import { pki } from './pki.js';
 import { basicAuth, expectOk, httpGet } from './probes.js';
@@ -14,14 +14,7 @@ export const authRegistryUser = 'kubeline';
 const passwordFile = join(paths.registry, 'password');
 const htpasswdFile = join(paths.registry, 'htpasswd');
 
-/** Generated once per stack (kept while .stack/ lives) so a reused registry keeps accepting it. */
-export function authRegistryPassword(): string {
-  if (!existsSync(passwordFile)) {
-    mkdirSync(paths.registry, { recursive: true });
-    writeFileSync(passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
-  }
-  return readFileSync(passwordFile, 'utf8').trim();
-}
+export const authRegistryPassword = () => stackPassword(passwordFile);
 
 interface RegistryConfig {
   name: string;
