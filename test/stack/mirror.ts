@@ -68,12 +68,38 @@ function publish(built: BuiltAsset): void {
   }
 }
 
+/**
+ * The checksums files each upstream publishes beside its archives, in the upstream's own shape (helm:
+ * `<file>.sha256sum`; kubectl: bare `<file>.sha256`; trivy, cosign, buildx: one checksums.txt per
+ * release), so scripts/verify-pins.ts checks them here as it does upstream.
+ */
+function writeChecksumFiles(built: BuiltAsset[]): void {
+  const lists = new Map<string, string[]>();
+  const listName: Record<string, (version: string) => string> = {
+    trivy: (v) => `trivy_${v}_checksums.txt`,
+    cosign: () => 'cosign_checksums.txt',
+    buildx: () => 'checksums.txt',
+  };
+  for (const { asset, sha256 } of built) {
+    const file = mirrorFile(asset);
+    if (asset.tool === 'helm') writeFileSync(`${file}.sha256sum`, `${sha256}  ${asset.file}\n`);
+    else if (asset.tool === 'kubectl') writeFileSync(`${file}.sha256`, sha256);
+    const name = listName[asset.tool]?.(asset.version);
+    if (name) {
+      const list = join(dirname(file), name);
+      lists.set(list, [...(lists.get(list) ?? []), `${sha256}  ${asset.file}`]);
+    }
+  }
+  for (const [list, lines] of lists) writeFileSync(list, lines.join('\n') + '\n');
+}
+
 export const mirrorContent: Step = {
   kind: 'step',
   name: 'mirror-content',
   async ensure() {
     const built = await buildMirrorAssets();
     built.forEach(publish);
+    writeChecksumFiles(built);
     writeFileSync(manifestPath, JSON.stringify(manifestOf(built), null, 2) + '\n');
   },
   async health() {
