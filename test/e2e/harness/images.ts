@@ -25,16 +25,17 @@ export function busyboxContext(marker: string): string {
   return dir;
 }
 
-/** docker buildx build --push to every ref; returns the pushed digest. */
+/** docker buildx build --push to every ref (with `extraArgs` before the context); returns the pushed digest. */
 export async function buildAndPush(
   context: string,
   refs: string[],
   dockerEnv: Record<string, string>,
+  extraArgs: string[] = [],
 ): Promise<string> {
   const metadata = scratchFile('build', 'metadata.json');
   const tags = refs.flatMap((ref) => ['--tag', ref]);
   await run(
-    ['docker', 'buildx', 'build', '--push', '--metadata-file', metadata, ...tags, context],
+    ['docker', 'buildx', 'build', '--push', '--metadata-file', metadata, ...tags, ...extraArgs, context],
     dockerEnv,
   );
   const digest = (JSON.parse(readFileSync(metadata, 'utf8')) as Record<string, string>)[

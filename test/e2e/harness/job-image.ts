@@ -1,0 +1,94 @@
+// The job image (Containerfile) built as the release builds it, on the stack's BuildKit. Its base,
+// node:24-bookworm-slim, cannot be pulled here, so a stand-in with what the Containerfile asks of a
+// base — Node 24 and a POSIX shell (plus GNU tar and gzip, which the tool cache extracts with, as in
+// Debian's slim images) — is assembled from this machine's files and pushed to the stack's registry.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { NODE } from '../../support/processes.js';
+import { repoRoot } from '../../stack/paths.js';
+import { buildAndPush } from './images.js';
+import { scratchDir } from './scratch.js';
+
+const hostBinaries = {
+  '/usr/local/bin/node': realpathSync(NODE),
+  '/bin/tar': '/bin/tar',
+  '/bin/gzip': '/bin/gzip',
+};
+
+/** The shared libraries a dynamically linked binary loads, as ldd resolves them on this machine. */
+function sharedLibraries(binary: string): string[] {
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+  return [...out.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
+}
+
+function copyInto(root: string, target: string, source: string): void {
+  const dest = join(root, target);
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(source, dest);
+  chmodSync(dest, 0o755);
+}
+
+/** A build context for the stand-in base: Node 24, busybox as /bin/sh, GNU tar and gzip. */
+function nodeBaseContext(): string {
+  const dir = scratchDir('node-base');
+  const root = join(dir, 'rootfs');
+  for (const [target, source] of Object.entries(hostBinaries)) {
+    copyInto(root, target, source);
+    for (const lib of sharedLibraries(source)) copyInto(root, lib, lib);
+  }
+  copyInto(root, '/bin/busybox', '/bin/busybox'); // Debian busybox-static
+  // scripts start with `#!/usr/bin/env node`, as on Debian
+  mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+  symlinkSync('/bin/busybox', join(root, 'usr', 'bin', 'env'));
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  chmodSync(join(root, 'tmp'), 0o1777);
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    [
+      'FROM scratch',
+      'COPY rootfs/ /',
+      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+      'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+/** Pushes the stand-in base and returns it by digest. */
+export async function pushNodeBase(repository: string, docker: Record<string, string>): Promise<string> {
+  const digest = await buildAndPush(nodeBaseContext(), [`${repository}:24-stand-in`], docker);
+  return `${repository}@${digest}`;
+}
+
+export interface JobImageBuild {
+  ref: string;
+  digest: string;
+  seconds: number;
+}
+
+/**
+ * `docker buildx build -f Containerfile` of this checkout, tools from the stack's mirror under the
+ * pins of `manifestDir/manifest.json` (the `tools-manifest` build context).
+ */
+export async function buildJobImage(o: {
+  base: string;
+  ref: string;
+  mirror: string;
+  manifestDir: string;
+  docker: Record<string, string>;
+}): Promise<JobImageBuild> {
+  const started = process.hrtime.bigint();
+  const digest = await buildAndPush(repoRoot, [o.ref], o.docker, [
+    '--file',
+    join(repoRoot, 'Containerfile'),
+    '--build-arg',
+    `NODE_IMAGE=${o.base}`,
+    '--build-arg',
+    `KUBELINE_TOOLS_MIRROR=${o.mirror}`,
+    '--build-context',
+    `tools-manifest=${o.manifestDir}`,
+  ]);
+  return { ref: o.ref, digest, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
