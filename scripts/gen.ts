@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadActionYaml, type ActionMeta } from '../packages/runtime/src/action-meta.js';
 import { ROOT, actionNames } from './actions.js';
-import { gitlabComponent } from './gitlab-component.js';
+import { gitlabComponent, type JobImageRelease } from './gitlab-component.js';
+import { catalogSection, withCatalog } from './gitlab-catalog.js';
 import type { InputParser } from '../packages/runtime/src/inputs.js';
 
 const BEGIN = '<!-- kubeline:generated:begin -->';
@@ -60,6 +61,19 @@ async function inputParsers(name: string): Promise<Record<string, InputParser<un
   return mod.inputSpec;
 }
 
+/** The job image the components default to: release/job-image.json, written by the release workflow. */
+export function jobImageRelease(): JobImageRelease {
+  const release = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'release', 'job-image.json'), 'utf8'),
+  ) as JobImageRelease;
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  if (release.version !== pkg.version)
+    throw new Error(
+      `release/job-image.json: version ${release.version} is not package.json's ${pkg.version}`,
+    );
+  return release;
+}
+
 export async function expectedFiles(name: string): Promise<Record<string, string>> {
   const dir = path.join(ROOT, 'actions', name);
   const meta = loadActionYaml(path.join(dir, 'action.yml'), name);
@@ -70,14 +84,28 @@ export async function expectedFiles(name: string): Promise<Record<string, string
   return {
     [path.join(dir, 'src', 'action.generated.ts')]: generatedSource(meta),
     [readmePath]: withTables(readme, readmeTables(meta)),
-    [path.join(ROOT, 'templates', `${name}.yml`)]: gitlabComponent(meta, await inputParsers(name)),
+    [path.join(ROOT, 'templates', `${name}.yml`)]: gitlabComponent(
+      meta,
+      await inputParsers(name),
+      jobImageRelease(),
+    ),
   };
+}
+
+/** The root README's CI/CD Catalog section: GitLab's catalog shows the project README. */
+export function expectedCatalog(): Record<string, string> {
+  const file = path.join(ROOT, 'README.md');
+  const metas = actionNames().map((name) =>
+    loadActionYaml(path.join(ROOT, 'actions', name, 'action.yml'), name),
+  );
+  return { [file]: withCatalog(fs.readFileSync(file, 'utf8'), catalogSection(metas, jobImageRelease())) };
 }
 
 async function main(check: boolean): Promise<number> {
   const stale: string[] = [];
-  for (const name of actionNames()) {
-    for (const [file, text] of Object.entries(await expectedFiles(name))) {
+  const files = [...(await Promise.all(actionNames().map(expectedFiles))), expectedCatalog()];
+  for (const expected of files) {
+    for (const [file, text] of Object.entries(expected)) {
       const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
       if (current === text) continue;
       if (check) stale.push(path.relative(ROOT, file));

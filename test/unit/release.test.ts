@@ -201,7 +201,7 @@ describe('.github/workflows/release.yml', () => {
       'verify-pins': { contents: 'read' },
       verify: { contents: 'read' },
       npm: { contents: 'read', 'id-token': 'write' },
-      image: { contents: 'read', packages: 'write', 'id-token': 'write' },
+      image: { contents: 'read', packages: 'read' },
       'major-tag': { contents: 'write' },
       'github-release': { contents: 'write' },
     });
@@ -213,5 +213,27 @@ describe('.github/workflows/release.yml', () => {
       expect(needs(wf.jobs[publish]!).sort()).toEqual(['verify', 'verify-pins']);
     expect(needs(wf.jobs['major-tag']!).sort()).toEqual(['image', 'npm']);
     expect(needs(wf.jobs['github-release']!)).toEqual(['major-tag']);
+  });
+});
+
+describe('.github/workflows/release-prepare.yml', () => {
+  const wf = YAML.parse(
+    fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'release-prepare.yml'), 'utf8'),
+  ) as {
+    on: { workflow_dispatch: { inputs: Record<string, { required: boolean }> } };
+    permissions: Record<string, string>;
+    jobs: Record<string, Job & { steps: Array<{ run?: string }> }>;
+  };
+
+  it('runs by hand for a version: the image is pushed and signed before its digest is pinned and tagged', () => {
+    expect(wf.on.workflow_dispatch.inputs.version!.required).toBe(true);
+    expect(wf.permissions).toEqual({});
+    expect(wf.jobs.image!.permissions).toEqual({ contents: 'read', packages: 'write', 'id-token': 'write' });
+    expect(wf.jobs['pin-and-tag']!.permissions).toEqual({ contents: 'read' });
+    expect([wf.jobs.image!.needs].flat()).toEqual(['verify-pins']);
+    expect([wf.jobs['pin-and-tag']!.needs].flat()).toEqual(['image']);
+    const runs = (job: string) => wf.jobs[job]!.steps.map((s) => s.run ?? '').join('\n');
+    expect(runs('image')).toMatch(/scripts\/release\/image\.sh[\s\S]*cosign sign/);
+    expect(runs('pin-and-tag')).toMatch(/pin-job-image\.sh[\s\S]*tag-release\.sh/);
   });
 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { actionNames } from '../../scripts/actions.js';
+import { componentsProject } from '../support/gitlab-project.js';
 import { ROOT, runProcess, type Ran } from '../support/processes.js';
 
 const EXAMPLES_GITHUB = path.join(ROOT, 'workflows-examples', 'github');
@@ -13,9 +14,9 @@ const EXAMPLES_GITLAB = path.join(ROOT, 'workflows-examples', 'gitlab');
 const REPO_WORKFLOWS = path.join(ROOT, '.github', 'workflows');
 const GITLAB_CI_LOCAL = path.join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
 
-/** A kubeline step as the examples write it: `uses: your-org/kubeline/actions/<name>@<ref>`. */
-const KUBELINE_USES = /^(\s*(?:-\s+)?uses:\s*)your-org\/kubeline\/actions\/([a-z0-9-]+)@\S+/gm;
-const KUBELINE_COMPONENT = /^\$CI_SERVER_FQDN\/your-org\/kubeline\/([a-z0-9-]+)@(\S+)$/;
+/** A kubeline step as the examples write it: `uses: kubeline/kubeline/actions/<name>@<ref>`. */
+const KUBELINE_USES = /^(\s*(?:-\s+)?uses:\s*)kubeline\/kubeline\/actions\/([a-z0-9-]+)@\S+/gm;
+const KUBELINE_COMPONENT = /^gitlab\.com\/kubeline\/kubeline\/([a-z0-9-]+)@(\S+)$/;
 /** The step each example chains on: build-image's image contract, never a tag. */
 const IMAGE_FROM_BUILD = /^\$\{\{ (?:needs|steps)\.build\.outputs\.image-json \}\}$/;
 
@@ -175,10 +176,10 @@ describe('GitHub workflows', () => {
           const line = text
             .split('\n')
             .find((l) => new RegExp(`uses:\\s*${uses.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(l));
-          if (uses.startsWith('your-org/kubeline/')) {
+          if (uses.startsWith('kubeline/kubeline/')) {
             expect({
               where,
-              ok: /^your-org\/kubeline\/actions\/[a-z0-9-]+@v\d+\.\d+\.\d+$/.test(uses),
+              ok: /^kubeline\/kubeline\/actions\/[a-z0-9-]+@v\d+\.\d+\.\d+$/.test(uses),
             }).toEqual({ where, ok: true });
             expect({ where, line }).toEqual({ where, line: expect.stringMatching(/# pin a commit SHA/) });
             continue;
@@ -206,7 +207,7 @@ describe('GitHub workflows', () => {
         if (job.outputs?.['image-json'] !== undefined)
           expect(job.outputs['image-json']).toBe('${{ steps.build.outputs.image-json }}');
         for (const step of job.steps ?? []) {
-          if (!step.uses?.startsWith('your-org/kubeline/') || step.with?.image === undefined) continue;
+          if (!step.uses?.startsWith('kubeline/kubeline/') || step.with?.image === undefined) continue;
           const where = `${path.basename(file)} job ${name}: ${step.uses} image`;
           expect({ where, image: step.with.image }).toEqual({
             where,
@@ -220,7 +221,12 @@ describe('GitHub workflows', () => {
   });
 });
 
-type SpecInput = { default?: unknown; type?: 'string' | 'boolean' | 'number' | 'array'; options?: unknown[] };
+type SpecInput = {
+  default?: unknown;
+  type?: 'string' | 'boolean' | 'number' | 'array';
+  options?: unknown[];
+  regex?: string;
+};
 type Include = { component?: string; local?: string; inputs?: Record<string, unknown> };
 
 function templateSpec(file: string): Record<string, SpecInput> {
@@ -280,6 +286,23 @@ describe('GitLab examples', () => {
           if (!decl) continue;
           if (decl.type === 'boolean')
             expect({ where, input: key, value }).toEqual({ where, input: key, value: expect.any(Boolean) });
+          if (decl.type === 'number')
+            expect({ where, input: key, value }).toEqual({ where, input: key, value: expect.any(Number) });
+          if (decl.type === 'array')
+            expect({ where, input: key, list: Array.isArray(value) }).toEqual({
+              where,
+              input: key,
+              list: true,
+            });
+          if (decl.regex)
+            expect({ where, input: key, value, matches: new RegExp(decl.regex).test(String(value)) }).toEqual(
+              {
+                where,
+                input: key,
+                value,
+                matches: true,
+              },
+            );
           if (decl.options && !String(value).startsWith('$'))
             expect({ where, input: key, value, allowed: decl.options.includes(value) }).toEqual({
               where,
@@ -330,21 +353,12 @@ describe('GitLab examples', () => {
 
     /**
      * gitlab-ci-local reads a component from the working tree when the include names this project (its
-     * origin remote) at the checked-out commit: a clone whose origin is `your-org/kubeline`, with the
+     * origin remote) at the checked-out commit: a clone whose origin is `kubeline/kubeline`, with the
      * example's `@0.1.0` turned into that commit, runs the real component include path offline.
      */
     beforeAll(async () => {
       const dir = tempDir('kubeline-glc-examples-');
-      fs.cpSync(path.join(ROOT, 'templates'), path.join(dir, 'templates'), { recursive: true });
-      const git = (...args: string[]) =>
-        runProcess('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {}, dir);
-      await git('init', '-q', '-b', 'main');
-      await git('add', '-A');
-      await git('commit', '-qm', 'templates');
-      await git('remote', 'add', 'origin', 'https://gitlab.example/your-org/kubeline.git');
-      await git('update-ref', 'refs/remotes/origin/main', 'HEAD');
-      await git('symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main');
-      const sha = (await git('rev-parse', 'HEAD')).stdout.trim();
+      const sha = await componentsProject(dir);
       const example = fs.readFileSync(path.join(EXAMPLES_GITLAB, 'deploy.gitlab-ci.yml'), 'utf8');
       const pinned = example.replace(/^(\s*- component: \S+)@0\.1\.0$/gm, `$1@${sha}`);
       expect(pinned.match(new RegExp(`@${sha}$`, 'gm'))).toHaveLength(6);
@@ -392,6 +406,16 @@ describe('GitLab examples', () => {
         INPUT_KEYLESS: 'true',
         INPUT_IMAGE: '$BUILD_IMAGE_IMAGE_JSON',
       });
+      expect(preview['deploy-staging']!.environment).toEqual({
+        name: 'staging',
+        url: '$HELM_DEPLOY_ENVIRONMENT_URL',
+      });
+      expect(preview['rollback-production']!.environment).toEqual({ name: 'production' });
+      // lists arrive as JSON text, which the runtime reads as the list
+      expect(preview.scan!.variables).toMatchObject({
+        INPUT_FORMATS: ' ["json","cyclonedx","gitlab"]',
+        INPUT_FAIL_ON: ' ["CRITICAL"]',
+      });
       for (const job of ['deploy-staging', 'deploy-production'])
         expect(preview[job]!.variables).toMatchObject({
           INPUT_IMAGE: '$BUILD_IMAGE_IMAGE_JSON',
@@ -407,12 +431,19 @@ describe('GitLab examples', () => {
         reports: {
           dotenv: 'kubeline-trivy-scan.env',
           container_scanning: 'kubeline-outputs/trivy-scan/gl-container-scanning-report.json',
+          cyclonedx: 'kubeline-outputs/trivy-scan/trivy-report.cdx.json',
         },
       });
     });
 
-    it('runs every kubeline job in a Node image, not in the image it works on', () => {
+    it('runs every kubeline job in the kubeline image, not in the image it works on', () => {
       // The component's job-image input must not be the action's own `image` input.
+      const release = JSON.parse(fs.readFileSync(path.join(ROOT, 'release', 'job-image.json'), 'utf8')) as {
+        image: string;
+        version: string;
+        digest: string | null;
+      };
+      const kubeline = `${release.image}:${release.version}${release.digest ? `@${release.digest}` : ''}`;
       const jobImages = Object.fromEntries(
         ['build', 'scan', 'sign', 'deploy-staging', 'deploy-production', 'rollback-production'].map((j) => [
           j,
@@ -420,12 +451,12 @@ describe('GitLab examples', () => {
         ]),
       );
       expect(jobImages).toEqual({
-        build: 'node:24-bookworm-slim',
-        scan: 'node:24-bookworm-slim',
-        sign: 'node:24-bookworm-slim',
-        'deploy-staging': 'node:24-bookworm-slim',
-        'deploy-production': 'node:24-bookworm-slim',
-        'rollback-production': 'node:24-bookworm-slim',
+        build: kubeline,
+        scan: kubeline,
+        sign: kubeline,
+        'deploy-staging': kubeline,
+        'deploy-production': kubeline,
+        'rollback-production': kubeline,
       });
     });
   });

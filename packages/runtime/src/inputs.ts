@@ -27,6 +27,23 @@ export function splitList(raw: string): string[] {
     .filter((s) => s !== '' && !s.startsWith('#'));
 }
 
+/**
+ * A list given as a JSON array (how a GitLab component passes a `type: array` input) becomes one item
+ * per line, which every list parser reads. Any other text is left as it is.
+ */
+export function listFromJsonArray(raw: string): string {
+  const text = raw.trim();
+  if (!text.startsWith('[')) return raw;
+  try {
+    const items: unknown = JSON.parse(text);
+    if (Array.isArray(items) && items.every((i) => ['string', 'number', 'boolean'].includes(typeof i)))
+      return items.map(String).join('\n');
+  } catch {
+    // not JSON: a list parser reports it
+  }
+  return raw;
+}
+
 /** A single-line input never carries a line break or a NUL (they would smuggle extra lines/args). */
 function singleLine(v: string, name: string): string {
   if (/[\r\n\0]/.test(v)) throw new InputError(name, v, 'it must be a single line');
@@ -159,7 +176,8 @@ export function readInputs<S extends InputSpec<string>>(
     const decl = meta.inputs[name];
     if (!decl) throw new Error(`bug: input ${name} is parsed but not declared in ${meta.name}/action.yml`);
     const given = rawInput(name, env);
-    const raw = given === undefined || given === '' ? (decl.default ?? '') : given;
+    const text = given !== undefined && p.type.startsWith('list') ? listFromJsonArray(given) : given;
+    const raw = text === undefined || text === '' ? (decl.default ?? '') : text;
     if (decl.required && raw.trim() === '')
       throw new UserError(`input "${name}" is required: ${decl.description}`);
     if (p.secret) addSecret(raw.trim());
