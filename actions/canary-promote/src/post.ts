@@ -1,6 +1,7 @@
 // The post step (GitLab after_script): a main step that was killed left its lease held and its
 // traffic where it was. If the lease is still this run's and unfinished, traffic goes back to
 // stable and the canary is removed; then the kubeconfig main wrote is deleted.
+import fs from 'node:fs';
 import type { ActionContext } from '@kubeline/runtime';
 import { connect, readLease, removeWrittenKubeconfig } from '@kubeline/kube';
 import { isFinished, leaseNameOf, revertCanary, stateOf } from '@kubeline/canary';
@@ -11,6 +12,12 @@ export async function post(ctx: ActionContext<OutputName>): Promise<void> {
   const kubeconfig = ctx.state.get('kubeconfig');
   const saved = ctx.state.get(LEASE_STATE);
   try {
+    // The kubeconfig main wrote is gone only when main ran its own clean-up: it ended (promoted,
+    // aborted or reverted) and left nothing for the post step to revert.
+    if (kubeconfig && !fs.existsSync(kubeconfig)) {
+      ctx.log.debug('the main step finished and cleaned up: nothing to revert');
+      return;
+    }
     if (kubeconfig && saved)
       await revertIfLeft(
         ctx,
