@@ -24,6 +24,13 @@ import { loadStackEnv } from './harness/stack-env.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { plantSecret } from '../support/secret-audit.js';
 import { runBundle, spawnBundle, type Ran } from '../support/processes.js';
+import {
+  createSetupBuildxBuilder,
+  importBuildkitImage,
+  privilegedContainerError,
+} from './harness/buildkit-image.js';
+import { startBuilderDockerd, type BuilderDockerd } from './harness/builder-dockerd.js';
+import { removeScratch } from './harness/scratch.js';
 
 const env = loadStackEnv();
 const unique = () => randomBytes(4).toString('hex');
@@ -403,6 +410,8 @@ describe('build-image, more of what users rely on', () => {
           file: join(fixture, 'Dockerfile.multi'),
           tags: tag,
           'cache-to': `type=registry,ref=${env.REGISTRY}/e2e/cache:c`,
+          // Named, the engine's builder is used as is (unnamed, kubeline would make its own for cache-to).
+          'buildx-builder': 'default',
         },
         { BUILDKIT_HOST: '', DOCKER_HOST: env.DOCKER_HOST },
       ),
@@ -588,5 +597,228 @@ describe('build-image cancelled mid-build (the job cancelled: SIGTERM, or SIGKIL
     expect(workDirs(runnerTemp)).toEqual([]);
     // the orphaned buildx is the runner's to stop (it kills the job's process tree); stop it here
     for (const pid of buildxFor(run.context)) spawnSync('kill', ['-9', pid]);
+  });
+});
+
+// Builders of the user's own buildx config (what docker/setup-buildx-action makes) and the one kubeline
+// makes when the docker driver cannot do the build.
+// buildx's docker-container driver always runs its container --privileged; where the stack's dockerd
+// cannot start one (runc: "unable to apply caps", the VM's bounding set lacks a capability), the builders
+// run on a private dockerd whose runc drops those capabilities (harness/builder-dockerd.ts).
+describe('build-image on the user buildx builder, or a docker-container builder of its own', () => {
+  const buildx = join(env.STACK_BIN, 'docker-buildx');
+  const docker = (argv: string[], host: string) =>
+    spawnSync('docker', argv, { env: { ...process.env, DOCKER_HOST: host } });
+  let privilegedError: string | undefined;
+  let engine: string;
+  let builderDockerd: BuilderDockerd | undefined;
+
+  /** A job whose buildx config is its own: no builder but the engine's `default` (docker driver). */
+  const jobEnv = (host = engine) => ({
+    DOCKER_HOST: host,
+    DOCKER_CONFIG: tempDir('kubeline-bi-dc-'),
+    BUILDX_CONFIG: tempDir('kubeline-bi-bx-'),
+    BUILDKIT_HOST: '',
+  });
+
+  /** Main then post step of the bundle, as a runner runs them, in one RUNNER_TEMP. */
+  async function buildThenPost(inputs: Record<string, string>, extra: Record<string, string>) {
+    const runnerTemp = tempDir('kubeline-bi-rt-');
+    const step = stepEnv(runnerTemp, inputs, { ...extra, KUBELINE_PLATFORM: 'cli' });
+    const ran = await runBundle('build-image', step);
+    const post = await runBundle('build-image', { ...step, KUBELINE_PHASE: 'post' });
+    let out: Record<string, string> = {};
+    try {
+      out = JSON.parse(ran.stdout) as Record<string, string>;
+    } catch {
+      // a failed step may print nothing on stdout
+    }
+    return { ...ran, out, runnerTemp, post };
+  }
+
+  /** Builders and BuildKit containers kubeline made, as buildx and the engine list them. */
+  const kubelineLeftovers = (job: Record<string, string>) => ({
+    buildx: spawnSync(buildx, ['ls'], { env: { ...process.env, ...job } })
+      .stdout.toString()
+      .split('\n')
+      .filter((l) => /^kubeline-[0-9a-f]{8}/.test(l)),
+    containers: docker(['ps', '-a', '--format', '{{.Names}}'], job.DOCKER_HOST!)
+      .stdout.toString()
+      .split('\n')
+      .filter((n) => n.startsWith('buildx_buildkit_kubeline-')),
+  });
+
+  beforeAll(async () => {
+    const image = await importBuildkitImage({ DOCKER_HOST: env.DOCKER_HOST });
+    privilegedError = await privilegedContainerError({ DOCKER_HOST: env.DOCKER_HOST }, image);
+    engine = env.DOCKER_HOST;
+    if (!privilegedError) return;
+    process.stderr.write(`the stack's dockerd cannot start privileged containers: ${privilegedError}\n`);
+    builderDockerd = await startBuilderDockerd();
+    engine = builderDockerd.host;
+    await importBuildkitImage({ DOCKER_HOST: engine });
+  }, 180_000);
+
+  afterAll(async () => {
+    await builderDockerd?.stop();
+    removeScratch();
+  }, 60_000);
+
+  test('buildx-builder names a setup-buildx-action builder: two platforms pushed, per-platform digests served', async () => {
+    const job = jobEnv();
+    const name = `setup-${unique()}`;
+    await createSetupBuildxBuilder(name, job);
+    try {
+      const repo = `${env.REGISTRY}/e2e/build-image-setup-buildx`;
+      const b = await buildThenPost(
+        {
+          context: context(),
+          file: join(fixture, 'Dockerfile.multi'),
+          tags: `${repo}:t-${unique()}`,
+          platforms: 'linux/amd64,linux/arm64',
+          'buildx-builder': name,
+        },
+        job,
+      );
+      if (b.code !== 0) throw new Error(`build-image failed:\n${b.stderr}`);
+      expect(b.stderr).toContain(
+        `buildx builder: ${name} (driver docker-container): named by input buildx-builder`,
+      );
+      const index = await new RegistryClient(env.REGISTRY).manifest(
+        parseReference(`${repo}@${b.out.digest}`),
+      );
+      const platforms = JSON.parse(b.out.platforms!) as Array<{ platform: string; digest: string }>;
+      expect(platforms.map((p) => p.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+      expect(platforms).toEqual(index?.platforms);
+      for (const p of platforms) expect(await served(`${repo}@${p.digest}`)).toBe(p.digest);
+      // The user's builder is theirs: still there after the post step.
+      expect(spawnSync(buildx, ['inspect', name], { env: { ...process.env, ...job } }).status).toBe(0);
+    } finally {
+      spawnSync(buildx, ['rm', name], { env: { ...process.env, ...job } });
+    }
+  });
+
+  test('an unknown buildx-builder: one line naming the input, the value and what buildx ls has', async () => {
+    const b = await buildThenPost(
+      { context: context(), tags: `${env.REGISTRY}/e2e/x:t-${unique()}`, 'buildx-builder': 'typo' },
+      jobEnv(),
+    );
+    expect(b.code).toBe(1);
+    expect(errorLines(b)).toEqual([
+      'error: build-image: input "buildx-builder": "typo" is not valid; no such buildx builder; `docker buildx ls` has default',
+    ]);
+  });
+
+  test('the docker driver cannot build two platforms: kubeline makes its own builder, and the post step removes it', async () => {
+    const job = jobEnv();
+    const repo = `${env.REGISTRY}/e2e/build-image-own-builder`;
+    const b = await buildThenPost(
+      {
+        context: context(),
+        file: join(fixture, 'Dockerfile.multi'),
+        tags: `${repo}:t-${unique()}`,
+        platforms: 'linux/amd64,linux/arm64',
+        'buildx-driver-opts': 'image=moby/buildkit:kubeline-test\nnetwork=host',
+      },
+      job,
+    );
+    if (b.code !== 0) throw new Error(`build-image failed:\n${b.stderr}`);
+    expect(b.stderr).toMatch(
+      /the current builder "default" uses the docker driver, which cannot build several platforms \(linux\/amd64, linux\/arm64\): creating a docker-container builder for this build/,
+    );
+    const name = /buildx builder: (kubeline-[0-9a-f]{8}) \(driver docker-container\)/.exec(b.stderr)?.[1];
+    expect(name).toBeDefined();
+    const index = await new RegistryClient(env.REGISTRY).manifest(parseReference(`${repo}@${b.out.digest}`));
+    const platforms = JSON.parse(b.out.platforms!) as Array<{ platform: string; digest: string }>;
+    expect(platforms.map((p) => p.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(platforms).toEqual(index?.platforms);
+    expect(b.post.code).toBe(0);
+    expect(b.post.stderr).toContain(`removed buildx builder ${name}`);
+    expect(kubelineLeftovers(job)).toEqual({ buildx: [], containers: [] });
+  });
+
+  test('SIGTERM mid-build on its own builder: the builder is removed before the step exits, post or not', async () => {
+    const job = jobEnv();
+    const dir = context();
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM scratch\nCOPY busybox /bin/busybox\nCOPY marker /marker\nRUN ["/bin/busybox", "sleep", "60"]\n',
+    );
+    const inputs = {
+      context: dir,
+      tags: `${env.REGISTRY}/e2e/build-image-own-cancel:t-${unique()}`,
+      'cache-to': `type=registry,ref=${env.REGISTRY}/e2e/cache:own-cancel`,
+      'buildx-driver-opts': 'image=moby/buildkit:kubeline-test,network=host',
+    };
+    const step = stepEnv(tempDir('kubeline-bi-rt-'), inputs, { ...job, KUBELINE_PLATFORM: 'cli' });
+    const { child, exited, stderr } = spawnBundle('build-image', {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...step,
+    });
+    const deadline = Date.now() + 120_000;
+    while (!/RUN \["\/bin\/busybox", "sleep", "60"\]/.test(stderr()) && Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`the build ended before its RUN step:\n${stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(kubelineLeftovers(job).containers).toHaveLength(1);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(kubelineLeftovers(job)).toEqual({ buildx: [], containers: [] });
+  });
+
+  test('where the engine cannot start the builder: one line with the reason, nothing left behind', async () => {
+    if (!privilegedError) return; // the stack's engine can start builders: nothing to show here
+    const job = jobEnv(env.DOCKER_HOST);
+    const b = await buildThenPost(
+      {
+        context: context(),
+        tags: `${env.REGISTRY}/e2e/build-image-own-builder:t-${unique()}`,
+        'cache-to': `type=registry,ref=${env.REGISTRY}/e2e/cache:own`,
+        'buildx-driver-opts': 'image=moby/buildkit:kubeline-test,network=host',
+      },
+      job,
+    );
+    expect(b.code).toBe(1);
+    expect(errorLines(b)).toEqual([
+      expect.stringMatching(
+        /^error: build-image: could not start a docker-container buildx builder: ERROR: .*unable to apply caps.*; name a working builder with buildx-builder, or set buildkit-host$/,
+      ),
+    ]);
+    expect(b.stderr).not.toMatch(/\n\s+at /);
+    expect(b.post.code).toBe(0);
+    expect(kubelineLeftovers(job)).toEqual({ buildx: [], containers: [] });
+  });
+
+  test('load: true (one platform) puts the image in the engine store too, and says loaded', async () => {
+    const tag = `${env.REGISTRY}/e2e/build-image-load:t-${unique()}`;
+    const b = await buildThenPost(
+      { context: context(), tags: tag, load: 'true', secrets: `token=${SECRET}` },
+      { DOCKER_HOST: env.DOCKER_HOST, DOCKER_CONFIG: tempDir('kubeline-bi-dc-') },
+    );
+    if (b.code !== 0) throw new Error(`build-image failed:\n${b.stderr}`);
+    expect(b.out.loaded).toBe('true');
+    expect(await served(tag)).toBe(b.out.digest);
+    const images = docker(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], env.DOCKER_HOST);
+    const line = images.stdout
+      .toString()
+      .split('\n')
+      .find((l) => l.startsWith(`${tag} `));
+    expect(line).toBeDefined();
+    // The loaded image is the pushed one: the same config (image ID).
+    expect(b.out['image-id']).toContain(line!.split(' ')[1]!.replace(/^sha256:/, ''));
+    docker(['rmi', tag], env.DOCKER_HOST);
+  });
+
+  test('load: false says loaded false and loads nothing', async () => {
+    const tag = `${env.REGISTRY}/e2e/build-image-noload:t-${unique()}`;
+    const b = await buildThenPost(
+      { context: context(), tags: tag, secrets: `token=${SECRET}` },
+      { DOCKER_HOST: env.DOCKER_HOST },
+    );
+    if (b.code !== 0) throw new Error(`build-image failed:\n${b.stderr}`);
+    expect(b.out.loaded).toBe('false');
+    const images = docker(['images', '--format', '{{.Repository}}:{{.Tag}}'], env.DOCKER_HOST);
+    expect(images.stdout.toString().split('\n')).not.toContain(tag);
   });
 });

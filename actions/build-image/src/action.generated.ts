@@ -4,7 +4,7 @@ export const action = {
   "description": "Builds a container image with BuildKit (docker buildx) or buildah, pushes it, and hands on the digest the registry serves, per-platform digests included, as kubeline's image contract. Tags are immutable by default: `latest` and re-pointing an existing tag to another digest are refused.",
   "inputs": {
     "builder": {
-      "description": "`buildx` (BuildKit: a standalone buildkitd when `buildkit-host` is set, else the docker engine) or `buildah` (daemonless).",
+      "description": "`buildx` (BuildKit: a standalone buildkitd when `buildkit-host` is set, else a buildx builder, see `buildx-builder`) or `buildah` (daemonless).",
       "required": false,
       "default": "buildx"
     },
@@ -114,9 +114,24 @@ export const action = {
       "default": ""
     },
     "buildkit-host": {
-      "description": "Address of a standalone buildkitd (`unix:///run/buildkit/buildkitd.sock`, `tcp://…`), used through a buildx `remote` builder. Default: the BUILDKIT_HOST variable, else the docker engine.",
+      "description": "Address of a standalone buildkitd (`unix:///run/buildkit/buildkitd.sock`, `tcp://…`), used through a buildx `remote` builder. Default: the BUILDKIT_HOST variable (ignored when `buildx-builder` is set), else the current buildx builder.",
       "required": false,
       "default": ""
+    },
+    "buildx-builder": {
+      "description": "Name of an existing buildx builder to build on, such as the `name` output of docker/setup-buildx-action. Empty: the current builder of your own buildx config (what `docker buildx use` or setup-buildx-action selected); when that one uses the `docker` driver and the build needs several platforms or a `cache-to` other than inline, kubeline creates a docker-container builder for the build and removes it in its post step. Not together with `buildkit-host`.",
+      "required": false,
+      "default": ""
+    },
+    "buildx-driver-opts": {
+      "description": "Driver options, one `key=value` per line (`network=host`, `image=moby/buildkit:v0.x`), used only when kubeline creates its own docker-container builder.",
+      "required": false,
+      "default": ""
+    },
+    "load": {
+      "description": "Also load the image into the local docker image store (to scan it before the push, e.g. with trivy-scan on the local image). One platform only (buildx only).",
+      "required": false,
+      "default": "false"
     },
     "buildx-version": {
       "description": "docker buildx version: `default`, a pinned version or a prefix, installed verified like setup-tools does.",
@@ -142,6 +157,9 @@ export const action = {
     },
     "metadata": {
       "description": "JSON: the build metadata (buildx `--metadata-file`, or the same keys for buildah)."
+    },
+    "loaded": {
+      "description": "`true` when the image was loaded into the local docker image store (`load`), else `false`."
     },
     "image-json": {
       "description": "The image contract as JSON: name, digest, ref (name@digest), tags, platforms, pushed, labels. Every kubeline action's `image` input accepts it."

@@ -26,6 +26,8 @@ export interface BuildRequest {
   pull: boolean;
   noCache: boolean;
   push: PushMode;
+  /** Also load the image into the local docker image store (buildx only, one platform). */
+  load?: boolean;
   /** A private DOCKER_CONFIG holding the registry login, when one was given. */
   dockerConfig?: string;
   registryCa?: string;

@@ -24,10 +24,24 @@ function output(req: BuildRequest): string {
   return `type=image,${name},push-by-digest=true,name-canonical=true,push=true`;
 }
 
+/** The image into the local docker image store under every target reference (tags included). */
+function loadOutput(req: BuildRequest): string {
+  const names = req.targets.map(formatReference).join(',');
+  return names.includes(',') ? `type=docker,"name=${names}"` : `type=docker,name=${names}`;
+}
+
 /** `docker buildx build` argv for a request; secrets are passed by environment variable name only. */
 export function buildxArgs(
   req: BuildRequest,
-  opts: { builder: string; metadataFile: string; iidFile: string; gatedFlags: string[]; cacheTo: string[] },
+  opts: {
+    builder: string;
+    metadataFile: string;
+    iidFile: string;
+    gatedFlags: string[];
+    cacheTo: string[];
+    /** Adds a second output into the local docker image store. */
+    load?: boolean;
+  },
 ): string[] {
   const args = ['build', '--builder', opts.builder, '--progress', 'plain', '--file', req.dockerfile];
   args.push('--metadata-file', opts.metadataFile, '--iidfile', opts.iidFile);
@@ -42,7 +56,9 @@ export function buildxArgs(
   args.push(...opts.gatedFlags);
   if (req.pull) args.push('--pull');
   if (req.noCache) args.push('--no-cache');
-  args.push('--output', output(req), req.context);
+  args.push('--output', output(req));
+  if (opts.load) args.push('--output', loadOutput(req));
+  args.push(req.context);
   return args;
 }
 

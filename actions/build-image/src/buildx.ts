@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { KubelineError, ToolError, exec, log, runnerTemp } from '@kubeline/runtime';
@@ -12,6 +11,13 @@ import {
   type BuildResult,
   type ImageBuilder,
 } from './builder.js';
+import {
+  buildxRunner,
+  selectBuilder,
+  userBuildxConfig,
+  type ChosenBuilder,
+  type SelectOptions,
+} from './buildx-builder.js';
 import { buildxArgs, cacheExportErrors, isCacheExportFailure, secretEnv } from './buildx-args.js';
 import { gatedFlags } from './buildx-features.js';
 import { buildxCacheUse } from './cache-use.js';
@@ -24,45 +30,46 @@ interface Manifest {
   manifests?: Array<{ digest: string; annotations?: Record<string, string> }>;
 }
 
-/** docker buildx (standalone binary, verified install) on a `remote` builder or the docker engine's. */
+/** docker buildx (standalone binary, verified install) on the builder buildx-builder.ts chose. */
 export class Buildx implements ImageBuilder {
   readonly pushesUntagged = true;
   private constructor(
     private readonly bin: string,
     private readonly version: string,
-    private readonly builder: string,
-    private readonly buildxConfig: string,
+    private readonly chosen: ChosenBuilder,
   ) {}
 
-  get description(): string {
-    return `buildx ${this.version} (${this.builder === 'default' ? 'docker engine' : 'remote buildkitd'})`;
+  private get builder(): string {
+    return this.chosen.name;
   }
 
-  /**
-   * Installs buildx and names the builder. A `remote` builder for a buildkitd address is (re)declared in
-   * kubeline's own BUILDX_CONFIG, so the user's buildx settings are neither read nor changed.
-   */
-  static async create(versionInput: string, buildkitHost: string): Promise<Buildx> {
-    const tool = await ensureTool('buildx', versionInput, 'buildx-version');
-    const buildxConfig = path.join(runnerTemp(), 'kubeline-buildx');
-    if (!buildkitHost) return new Buildx(tool.path, tool.version, 'default', buildxConfig);
-    const name = `kubeline-${crypto.createHash('sha256').update(buildkitHost).digest('hex').slice(0, 8)}`;
-    if (!remoteBuilderDeclared(buildxConfig, name, buildkitHost))
-      await exec(
-        tool.path,
-        ['create', '--name', name, '--node', `${name}0`, '--driver', 'remote', buildkitHost],
-        {
-          env: { BUILDX_CONFIG: buildxConfig },
-          silent: true,
-          timeoutMs: LOCAL_CALL_TIMEOUT_MS,
-        },
-      );
-    return new Buildx(tool.path, tool.version, name, buildxConfig);
+  get description(): string {
+    const { driver, name } = this.chosen;
+    const what =
+      driver === 'docker'
+        ? 'docker engine'
+        : driver === 'remote'
+          ? 'remote buildkitd'
+          : `${driver} builder ${name}`;
+    return `buildx ${this.version} (${what})`;
+  }
+
+  /** Installs buildx and chooses the builder (see buildx-builder.ts), saying which and why. */
+  static async create(o: Omit<SelectOptions, 'ownConfig' | 'userConfig'> & { versionInput: string }) {
+    const tool = await ensureTool('buildx', o.versionInput, 'buildx-version');
+    const chosen = await selectBuilder(buildxRunner(tool.path), {
+      ...o,
+      ownConfig: path.join(runnerTemp(), 'kubeline-buildx'),
+      userConfig: userBuildxConfig(),
+    });
+    log.info(`buildx builder: ${chosen.name} (driver ${chosen.driver}): ${chosen.why}`);
+    if (chosen.warning) log.warning(chosen.warning);
+    return new Buildx(tool.path, tool.version, chosen);
   }
 
   private env(req: BuildRequest): Record<string, string> {
     return {
-      BUILDX_CONFIG: this.buildxConfig,
+      ...this.chosen.env,
       ...(req.dockerConfig ? { DOCKER_CONFIG: req.dockerConfig } : {}),
       ...trustedCaEnv(req),
     };
@@ -76,7 +83,15 @@ export class Buildx implements ImageBuilder {
     const run = (cacheTo: string[]) =>
       exec(
         this.bin,
-        buildxArgs(req, { builder: this.builder, metadataFile, iidFile, gatedFlags: gated.flags, cacheTo }),
+        buildxArgs(req, {
+          builder: this.builder,
+          metadataFile,
+          iidFile,
+          gatedFlags: gated.flags,
+          cacheTo,
+          // The docker driver's image output is the engine's image store already.
+          load: req.load === true && this.chosen.driver !== 'docker',
+        }),
         {
           env: { ...this.env(req), ...secretEnv(req) },
           timeoutMs: req.timeoutMs,
@@ -169,22 +184,6 @@ export class Buildx implements ImageBuilder {
   }
 
   async cleanup(): Promise<void> {}
-}
-
-/**
- * Whether an earlier step already declared this builder: buildx keeps it in `instances/<name>`. Reading
- * that file saves a buildx start per build; anything unexpected just declares it again.
- */
-function remoteBuilderDeclared(buildxConfig: string, name: string, endpoint: string): boolean {
-  try {
-    const instance = JSON.parse(fs.readFileSync(path.join(buildxConfig, 'instances', name), 'utf8')) as {
-      Driver?: string;
-      Nodes?: Array<{ Endpoint?: string }>;
-    };
-    return instance.Driver === 'remote' && instance.Nodes?.[0]?.Endpoint === endpoint;
-  } catch {
-    return false;
-  }
 }
 
 /** `containerimage.descriptor.platform` of a single-platform build, as `os/arch[/variant]`. */

@@ -41,6 +41,21 @@ function keyValues(opts: {
 
 const lineList: InputParser<string[]> = { type: 'list, one per line', parse: (raw) => lines(raw) };
 
+/**
+ * buildx `--driver-opt` values: `key=value` per line (or comma separated, as buildx itself accepts),
+ * returned one option per item.
+ */
+export const driverOpts: InputParser<string[]> = {
+  type: 'driver options, one key=value per line',
+  parse(raw, name) {
+    const opts = lines(raw).flatMap((l) => l.split(',').map((o) => o.trim()));
+    for (const o of opts)
+      if (!/^[a-z][\w.-]*=\S+$/i.test(o))
+        throw new InputError(name, o, 'each line must be a driver option key=value, e.g. network=host');
+    return opts;
+  },
+};
+
 const attestation: InputParser<string> = {
   type: 'false | true | mode=min | mode=max',
   parse(raw, name) {
@@ -78,5 +93,11 @@ export const inputSpec = {
     allowed:
       'it must be a buildkitd address such as unix:///run/buildkit/buildkitd.sock or tcp://127.0.0.1:1234',
   }),
+  'buildx-builder': input.string({
+    pattern: /^[A-Za-z0-9][\w.-]*$/,
+    allowed: 'it must be the name of a buildx builder (`docker buildx ls`)',
+  }),
+  'buildx-driver-opts': driverOpts,
+  load: input.boolean(),
   'buildx-version': input.string(),
 } satisfies InputSpec<InputName>;

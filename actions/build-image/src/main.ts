@@ -1,4 +1,5 @@
 import {
+  UserError,
   credentialPair,
   log,
   readInputs,
@@ -18,6 +19,13 @@ import {
 import { action, type OutputName } from './action.generated.js';
 import { Buildah } from './buildah.js';
 import { Buildx } from './buildx.js';
+import {
+  builderSource,
+  dockerDriverShortfall,
+  loadRefusal,
+  removeCreatedBuilder,
+  type BuilderSource,
+} from './buildx-builder.js';
 import type { BuildRequest, BuildResult, ImageBuilder, PushMode } from './builder.js';
 import { createdAt, defaultTags, ociLabels } from './default-tags.js';
 import { readGitContext } from './git-context.js';
@@ -37,12 +45,32 @@ function credentialsOf(inputs: Inputs): Credentials | undefined {
   });
 }
 
-function createBuilder(inputs: Inputs): Promise<ImageBuilder> {
-  if (inputs.builder === 'buildah') return Buildah.create();
-  return Buildx.create(inputs['buildx-version'], inputs['buildkit-host'] || process.env.BUILDKIT_HOST || '');
+/** Input combinations no builder can serve: one line, before anything is installed or built. */
+function checkBuilderInputs(inputs: Inputs): BuilderSource {
+  const refusal = loadRefusal({ load: inputs.load, builder: inputs.builder, platforms: inputs.platforms });
+  if (refusal) throw new UserError(refusal);
+  return builderSource({
+    buildkitHostInput: inputs['buildkit-host'],
+    buildkitHostEnv: process.env.BUILDKIT_HOST ?? '',
+    builderInput: inputs['buildx-builder'],
+  });
 }
 
-/** Leftovers the main step could not remove (a cancelled job): the login and the build's work folder. */
+function createBuilder(
+  ctx: ActionContext<OutputName>,
+  inputs: Inputs,
+  source: BuilderSource,
+): Promise<ImageBuilder> {
+  if (inputs.builder === 'buildah') return Buildah.create();
+  return Buildx.create({
+    versionInput: inputs['buildx-version'],
+    source,
+    shortfall: dockerDriverShortfall({ platforms: inputs.platforms, cacheTo: inputs['cache-to'] }),
+    driverOpts: inputs['buildx-driver-opts'],
+    state: ctx.state,
+  });
+}
+
 /** What to build and where it goes: inputs checked, sources found, tags and labels from git. */
 async function plan(inputs: Inputs) {
   const { context, dockerfile } = locateSources(inputs.context, inputs.file);
@@ -85,6 +113,7 @@ function buildRequest(
     pull: inputs.pull,
     noCache: inputs['no-cache'],
     push,
+    load: inputs.load,
     ...access,
     workDir,
     timeoutMs: inputs.timeout ?? 60 * 60_000,
@@ -131,6 +160,7 @@ function writeOutputs(
   contract: ImageContract,
   result: BuildResult,
   targets: TaggedRef[],
+  loaded: boolean,
 ): void {
   ctx.output('digest', contract.digest);
   ctx.output('image', contract.ref);
@@ -138,12 +168,14 @@ function writeOutputs(
   ctx.output('tags', targets.map(formatReference).join(','));
   ctx.output('platforms', contract.platforms);
   ctx.output('metadata', result.metadata);
+  ctx.output('loaded', loaded);
   ctx.output('image-json', contract);
 }
 
 async function main(ctx: ActionContext<OutputName>): Promise<void> {
   const started = Date.now();
   const inputs = readInputs(action, inputSpec);
+  const source = checkBuilderInputs(inputs);
   const p = await plan(inputs);
   const registries = [...new Set(p.targets.map((t) => t.registry))];
   // The login lives in the run's work dir: removed with it, by the post step too when cancelled.
@@ -160,7 +192,7 @@ async function main(ctx: ActionContext<OutputName>): Promise<void> {
     const client = registryClients(p.credentials, registryCa);
     // Installing buildx and asking the registry about the tags do not depend on each other.
     const [created, existing] = await Promise.all([
-      createBuilder(inputs),
+      createBuilder(ctx, inputs, source),
       inputs.push ? lookupTags(p.targets, client) : Promise.resolve([]),
     ]);
     builder = created;
@@ -183,7 +215,9 @@ async function main(ctx: ActionContext<OutputName>): Promise<void> {
     if (req.push !== 'none') checkPlatforms(req.platforms, indexPlatforms);
     const contract = imageContract(p, req, result, indexPlatforms);
     ctx.log.info(req.push === 'none' ? `built ${contract.ref} (not pushed)` : `pushed ${contract.ref}`);
-    writeOutputs(ctx, contract, result, p.targets);
+    if (inputs.load)
+      ctx.log.info(`loaded ${p.targets.map(formatReference).join(', ')} into the docker image store`);
+    writeOutputs(ctx, contract, result, p.targets, inputs.load);
     writeSummary(ctx.summary, {
       contract,
       targets: p.targets,
@@ -200,4 +234,9 @@ async function main(ctx: ActionContext<OutputName>): Promise<void> {
   }
 }
 
-await run(action, main);
+/** Removes the buildx builder the main step created, cancelled or not. */
+async function post(ctx: ActionContext<OutputName>): Promise<void> {
+  await removeCreatedBuilder(ctx.state, ctx.log);
+}
+
+await run(action, main, post);

@@ -2,12 +2,12 @@
 // node:24-bookworm-slim, cannot be pulled here, so a stand-in with what the Containerfile asks of a
 // base — Node 24 and a POSIX shell (plus GNU tar and gzip, which the tool cache extracts with, as in
 // Debian's slim images) — is assembled from this machine's files and pushed to the stack's registry.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NODE } from '../../support/processes.js';
 import { repoRoot } from '../../stack/paths.js';
 import { buildAndPush } from './images.js';
+import { copyBinaryWithLibraries } from './rootfs.js';
 import { scratchDir } from './scratch.js';
 
 const hostBinaries = {
@@ -16,28 +16,12 @@ const hostBinaries = {
   '/bin/gzip': '/bin/gzip',
 };
 
-/** The shared libraries a dynamically linked binary loads, as ldd resolves them on this machine. */
-function sharedLibraries(binary: string): string[] {
-  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
-  return [...out.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
-}
-
-function copyInto(root: string, target: string, source: string): void {
-  const dest = join(root, target);
-  mkdirSync(dirname(dest), { recursive: true });
-  copyFileSync(source, dest);
-  chmodSync(dest, 0o755);
-}
-
 /** A build context for the stand-in base: Node 24, busybox as /bin/sh, GNU tar and gzip. */
 function nodeBaseContext(): string {
   const dir = scratchDir('node-base');
   const root = join(dir, 'rootfs');
-  for (const [target, source] of Object.entries(hostBinaries)) {
-    copyInto(root, target, source);
-    for (const lib of sharedLibraries(source)) copyInto(root, lib, lib);
-  }
-  copyInto(root, '/bin/busybox', '/bin/busybox'); // Debian busybox-static
+  for (const [target, source] of Object.entries(hostBinaries)) copyBinaryWithLibraries(root, target, source);
+  copyBinaryWithLibraries(root, '/bin/busybox', '/bin/busybox'); // Debian busybox-static: no libraries
   // scripts start with `#!/usr/bin/env node`, as on Debian
   mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
   symlinkSync('/bin/busybox', join(root, 'usr', 'bin', 'env'));
