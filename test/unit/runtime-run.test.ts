@@ -125,6 +125,17 @@ describe('run() on GitLab', () => {
     expect(fs.readFileSync(path.join(dir, kv.PROBE_MULTI!), 'utf8')).toBe('line one\nline two');
     expect(fs.existsSync(path.join(dir, 'kubeline-probe-summary.md'))).toBe(true);
   });
+
+  it('the post step (after_script) leaves the main step dotenv report as it was', async () => {
+    const dir = tmp();
+    const env = { GITLAB_CI: 'true', KUBELINE_DOTENV: path.join(dir, 'out.env'), INPUT_COUNT: '2' };
+    expect((await runTs(PROBE, env, [], dir)).code).toBe(0);
+    const written = fs.readFileSync(env.KUBELINE_DOTENV, 'utf8');
+    expect(written).toMatch(/^PROBE_GREETING=hello 2$/m);
+    const post = await runTs(PROBE, { ...env, KUBELINE_PHASE: 'post' }, [], dir);
+    expect(post.code).toBe(0);
+    expect(fs.readFileSync(env.KUBELINE_DOTENV, 'utf8')).toBe(written);
+  });
 });
 
 describe('secrets never reach a log', () => {

@@ -36,8 +36,8 @@ function isPostPhase(platform: PlatformName, state: StepState): boolean {
 
 interface Runner<O extends string> {
   ctx: ActionContext<O>;
-  /** Writes outputs and the summary; safe to call more than once. */
-  finish(): void;
+  /** Writes outputs (unless told not to) and the summary, once. */
+  finish(writeOutputs: boolean): void;
   /** The work dir this run made, if any. */
   madeWorkDir(): string | undefined;
 }
@@ -77,10 +77,10 @@ function createRunner<O extends string>(meta: ActionMeta & { outputs: Record<O, 
       return workDir;
     },
   };
-  const finish = () => {
+  const finish = (writeOutputs: boolean) => {
     if (finished) return;
     finished = true;
-    writer.flush();
+    if (writeOutputs) writer.flush();
     const file = summary.write(meta.name);
     if (file && platform !== 'github') log.info(`summary: ${file}`);
   };
@@ -112,6 +112,8 @@ export async function run<O extends string>(
 ): Promise<void> {
   const { ctx, finish, madeWorkDir } = createRunner(meta);
   const { log, state, platform } = ctx;
+  // A post step has no outputs of its own: writing them would empty the main step's dotenv report.
+  const postPhase = isPostPhase(platform, state);
   handleCancellation({
     graceMs: cancelGraceMs(),
     warn: (line) => log.warning(line),
@@ -119,12 +121,12 @@ export async function run<O extends string>(
       // The main step did not unwind in time: its work dir goes now, the rest is the post step's.
       removeWorkDir(madeWorkDir(), meta.name);
       log.error(`${meta.name}: cancelled by ${signal}; the grace period ended before the step unwound`);
-      finish();
+      finish(!postPhase);
       process.exit(signalExitCode(signal));
     },
   });
   try {
-    if (isPostPhase(platform, state)) {
+    if (postPhase) {
       try {
         await post?.(ctx);
       } finally {
@@ -143,7 +145,7 @@ export async function run<O extends string>(
   } catch (err) {
     report(meta.name, log, err);
   } finally {
-    finish();
+    finish(!postPhase);
   }
 }
 
