@@ -13,7 +13,6 @@ import { startGitHubFake, type GitHubFake } from '../fakes/github-api.js';
 import { plantSecret } from '../support/secret-audit.js';
 import {
   actionsRelease,
-  commitChange,
   filesContaining,
   runWorkflow,
   userRepository,
@@ -33,6 +32,7 @@ import {
   type RepoFiles,
 } from './harness/gitops.js';
 import { adminKubeConfig } from './harness/kube.js';
+import { commitChange, deployedImage, freshNamespaces } from './harness/user-app.js';
 import { readOnlyKubeconfig } from './harness/read-only.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
@@ -57,38 +57,13 @@ function passed(r: ActRun, jobs: string[]): void {
 
 const kubectl = (args: string[]) => run([stackTool('kubectl'), ...args]);
 
-async function deployedImage(namespace: string): Promise<string> {
-  const { stdout } = await kubectl([
-    'get',
-    'deployment',
-    'web',
-    '-n',
-    namespace,
-    '-o',
-    'jsonpath={.spec.template.spec.containers[0].image} {.status.updatedReplicas}/{.status.readyReplicas}',
-  ]);
-  return stdout.trim();
-}
-
-async function freshNamespaces(): Promise<void> {
-  await kubectl([
-    'delete',
-    'namespace',
-    ...NAMESPACES,
-    '--ignore-not-found',
-    '--wait=true',
-    '--timeout=120s',
-  ]);
-  for (const ns of NAMESPACES) await kubectl(['create', 'namespace', ns]);
-}
-
 beforeAll(async () => {
   release = actionsRelease();
   keys = scratchDir('cosign-keys');
   const cosignEnv = { ...loopbackOnly, COSIGN_PASSWORD: KEY_PASSWORD, TUF_ROOT: scratchDir('tuf') };
   await run([stackTool('cosign'), 'generate-key-pair'], cosignEnv, { cwd: keys });
   const privateKey = plantSecret(readFileSync(join(keys, 'cosign.key'), 'utf8'));
-  await freshNamespaces();
+  await freshNamespaces(NAMESPACES);
   options = (event, inputs) => ({
     event,
     inputs,
@@ -264,8 +239,7 @@ describe('canary.yml: build, then a canary judged by Prometheus on real traffic 
 
   beforeAll(async () => {
     // production's namespace afresh: the stable `web` and its HTTPRoute as the example expects them
-    await kubectl(['delete', 'namespace', 'web', '--ignore-not-found', '--wait=true', '--timeout=120s']);
-    await kubectl(['create', 'namespace', 'web']);
+    await freshNamespaces(['web']);
     scene = await stableScene('web');
   }, 180_000);
 

@@ -20,8 +20,8 @@ import { repoRoot } from '../../stack/paths.js';
 import { NODE, runProcess } from '../../support/processes.js';
 import { recordRun } from '../../support/secret-audit.js';
 import { scratchDir } from './scratch.js';
+import { commitChange, git, writeUserApp } from './user-app.js';
 import { loadStackEnv } from './stack-env.js';
-import { run } from './tools.js';
 
 const KUBELINE = 'kubeline/kubeline';
 const STAND_INS = join(repoRoot, 'test', 'e2e', 'harness', 'github-actions');
@@ -75,41 +75,19 @@ export function actionsRelease(): string {
 }
 
 /**
- * A user's repository: the example workflow, a Dockerfile of a static busybox FROM scratch (no
- * image can be pulled here), and the chart the deploy examples name (charts/web with values per
- * environment). Its origin names github.com/acme/<name>, which act reads for github.repository.
+ * A user's repository: the example workflow beside the application (harness/user-app.ts). Its
+ * origin names github.com/acme/<name>, which act reads for github.repository.
  */
 export async function userRepository(name: string, workflows: string[]): Promise<string> {
   const dir = scratchDir(`repo-${name}`);
   mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
   for (const w of workflows)
     copyFileSync(join(repoRoot, 'workflows-examples', 'github', w), join(dir, '.github', 'workflows', w));
-  copyFileSync('/bin/busybox', join(dir, 'busybox'));
-  writeFileSync(
-    join(dir, 'Dockerfile'),
-    'FROM scratch\nCOPY busybox /bin/busybox\nCOPY marker /marker\nENTRYPOINT ["/bin/busybox"]\n',
-  );
-  cpSync(join(repoRoot, 'test', 'fixtures', 'charts', 'web'), join(dir, 'charts', 'web'), {
-    recursive: true,
-  });
-  writeFileSync(join(dir, 'charts', 'web', 'values-staging.yaml'), 'replicaCount: 1\n');
-  writeFileSync(join(dir, 'charts', 'web', 'values-production.yaml'), 'replicaCount: 2\n');
+  writeUserApp(dir);
   await git(dir, ['init', '-q', '-b', 'main']);
   await git(dir, ['remote', 'add', 'origin', `https://github.com/acme/${name}.git`]);
   await commitChange(dir, 'initial');
   return dir;
-}
-
-function git(dir: string, args: string[]) {
-  return run(['git', '-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], {}, { cwd: dir });
-}
-
-/** A new commit whose image differs (a new marker file): a push a user would make. */
-export async function commitChange(dir: string, marker: string): Promise<string> {
-  writeFileSync(join(dir, 'marker'), `${marker} ${Date.now()}\n`);
-  await git(dir, ['add', '-A']);
-  await git(dir, ['commit', '-q', '-m', marker]);
-  return (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
 }
 
 /** act's dotenv: a double-quoted value with escapes, so PEM text and kubeconfigs fit on one line. */

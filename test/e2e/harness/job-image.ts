@@ -1,7 +1,8 @@
 // The job image (Containerfile) built as the release builds it, on the stack's BuildKit. Its base,
 // node:24-bookworm-slim, cannot be pulled here, so a stand-in with what the Containerfile asks of a
-// base — Node 24 and a POSIX shell (plus GNU tar and gzip, which the tool cache extracts with, as in
-// Debian's slim images) — is assembled from this machine's files and pushed to the stack's registry.
+// base — Node 24 and a POSIX shell (plus GNU tar and gzip, which the tool cache extracts with, and
+// bash, which gitlab-ci-local's helper container runs, as in Debian's slim images) — is assembled from
+// this machine's files and pushed to the stack's registry.
 import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE } from '../../support/processes.js';
@@ -14,9 +15,10 @@ const hostBinaries = {
   '/usr/local/bin/node': realpathSync(NODE),
   '/bin/tar': '/bin/tar',
   '/bin/gzip': '/bin/gzip',
+  '/bin/bash': '/bin/bash',
 };
 
-/** A build context for the stand-in base: Node 24, busybox as /bin/sh, GNU tar and gzip. */
+/** A build context for the stand-in base: Node 24, busybox as /bin/sh, GNU tar, gzip and bash. */
 function nodeBaseContext(): string {
   const dir = scratchDir('node-base');
   const root = join(dir, 'rootfs');
