@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from '@jest/globals';
 import { AppsV1Api, CoordinationV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
 import { repoRoot } from '../stack/paths.js';
 import { NODE, runProcess, spawnBundle, type Ran } from '../support/processes.js';
@@ -15,6 +16,7 @@ import {
   type RoutedApp,
 } from './harness/gateway.js';
 import { adminKubeConfig } from './harness/kube.js';
+import { freshNamespaces } from './harness/user-app.js';
 import { isRolledOut, waitForDeployment } from './harness/watch.js';
 import { contractOf, env, fakeDigest, runAction, tmp, type ActionRun } from './helm-deploy.harness.js';
 
@@ -75,6 +77,22 @@ export async function stableScene(ns: string, replicas = 2): Promise<Scene> {
       await Promise.all([stable.stop(), canary.stop()]);
     },
   };
+}
+
+/**
+ * The production scene the canary examples expect, for the tests of a describe block: namespace `ns`
+ * afresh (what an earlier run left is deleted) with the stable `web` and its HTTPRoute.
+ */
+export function useExampleScene(ns: string): { readonly scene: Scene } {
+  const current = {} as { scene: Scene };
+  beforeAll(async () => {
+    await freshNamespaces([ns]);
+    current.scene = await stableScene(ns);
+  }, 180_000);
+  afterAll(async () => {
+    await current.scene?.stop();
+  });
+  return current;
 }
 
 /** Traefik reports a route accepted before its router serves it: wait for 20 answers in a row from stable. */

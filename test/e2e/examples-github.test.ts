@@ -7,8 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
 import { startGitHubFake, type GitHubFake } from '../fakes/github-api.js';
 import { plantSecret } from '../support/secret-audit.js';
 import {
@@ -19,21 +17,11 @@ import {
   type ActRun,
   type RunOptions,
 } from './harness/act.js';
-import { stableScene, routeRefs, type Scene } from './canary.harness.js';
+import { routeRefs, useExampleScene } from './canary.harness.js';
 import { startTraffic } from './harness/gateway.js';
-import {
-  createGitCredentials,
-  createRepo,
-  gitServer,
-  remoteHead,
-  revisionOf,
-  waitForFlux,
-  type CreatedRepo,
-  type RepoFiles,
-} from './harness/gitops.js';
-import { adminKubeConfig } from './harness/kube.js';
+import { useGitOpsScene } from './harness/gitops-scene.js';
+import { gitServer, remoteHead } from './harness/gitops.js';
 import { commitChange, deployedImage, freshNamespaces } from './harness/user-app.js';
-import { readOnlyKubeconfig } from './harness/read-only.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
 import { run } from './harness/tools.js';
@@ -235,21 +223,11 @@ describe('build-scan-sign.yml and deploy.yml, run side by side (independent repo
 });
 
 describe('canary.yml: build, then a canary judged by Prometheus on real traffic through Traefik', () => {
-  let scene: Scene;
-
-  beforeAll(async () => {
-    // production's namespace afresh: the stable `web` and its HTTPRoute as the example expects them
-    await freshNamespaces(['web']);
-    scene = await stableScene('web');
-  }, 180_000);
-
-  afterAll(async () => {
-    await scene?.stop();
-  });
+  const production = useExampleScene('web');
 
   test('every step passes its analysis and the built digest is promoted; no request fails', async () => {
     const repo = await userRepository('canary', ['canary.yml']);
-    const traffic = startTraffic(scene.host, { rps: 60, maxSeconds: 240 });
+    const traffic = startTraffic(production.scene.host, { rps: 60, maxSeconds: 240 });
     const base = options('push');
     const r = await runWorkflow(repo, 'canary.yml', release, {
       ...base,
@@ -278,132 +256,15 @@ describe('canary.yml: build, then a canary judged by Prometheus on real traffic 
 describe('gitops.yml: build and sign, staging promoted through Flux, production proposed as a pull request', () => {
   const target = 'web-gitops'; // where the config repository's Flux Kustomization applies staging
   const imageName = `${env.REGISTRY}/acme/gitops`;
-  const overlay = (e: string) => `apps/web/overlays/${e}`;
-  const flux = {
-    namespace: 'flux-system', // gitops.yml waits for kustomization/flux-system/apps
-    source: 'examples-config',
-    secret: 'examples-config-git',
-    reader: 'examples-reader',
-  };
-  let repo: CreatedRepo;
+  const gitops = useGitOpsScene({ repoName: `acme/config-${Date.now()}`, imageName, target });
   let forge: GitHubFake;
 
-  function overlayFiles(e: string): RepoFiles {
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web' },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: `${imageName}:1.0` }] },
-        },
-      },
-    };
-    return {
-      [`${overlay(e)}/kustomization.yaml`]: stringify({
-        apiVersion: 'kustomize.config.k8s.io/v1beta1',
-        kind: 'Kustomization',
-        resources: ['deployment.yaml'],
-        images: [{ name: imageName, newTag: '1.0' }],
-      }),
-      [`${overlay(e)}/deployment.yaml`]: stringify(deployment),
-    };
-  }
-
   beforeAll(async () => {
-    const config = adminKubeConfig();
-    await kubectl(['delete', 'namespace', target, '--ignore-not-found', '--wait=true', '--timeout=120s']);
-    await removeFluxObjects();
-    await kubectl(['create', 'namespace', target]);
-    repo = await createRepo(`acme/config-${Date.now()}`, {
-      ...overlayFiles('staging'),
-      ...overlayFiles('production'),
-    });
-    await createGitCredentials(config, flux.namespace, flux.secret);
-    const api = KubernetesObjectApi.makeApiClient(config);
-    await api.create({
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name: flux.source, namespace: flux.namespace },
-      spec: {
-        url: repo.url,
-        interval: '2s',
-        timeout: '30s',
-        ref: { branch: 'main' },
-        secretRef: { name: flux.secret },
-      },
-    } as KubernetesObject);
-    await api.create({
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-      kind: 'Kustomization',
-      metadata: { name: 'apps', namespace: flux.namespace },
-      spec: {
-        interval: '10m',
-        path: `./${overlay('staging')}`,
-        prune: true,
-        targetNamespace: target,
-        timeout: '1m',
-        sourceRef: { kind: 'GitRepository', name: flux.source },
-      },
-    } as KubernetesObject);
-    await waitForFlux(
-      config,
-      'Kustomization',
-      flux.namespace,
-      'apps',
-      `applied ${repo.commit}`,
-      (k) => (k.status?.lastAppliedRevision ?? '') === revisionOf(repo.commit),
-    );
     forge = await startGitHubFake({ token: gitServer().password });
-  }, 180_000);
-
-  /** Read-only: the target namespace's workloads, and the Kustomization gitops.yml waits for. */
-  async function fluxReader(): Promise<string> {
-    const kubeconfig = await readOnlyKubeconfig(target, flux.reader);
-    await kubectl([
-      'create',
-      'role',
-      flux.reader,
-      '-n',
-      flux.namespace,
-      '--verb=get,list,watch',
-      '--resource=kustomizations.kustomize.toolkit.fluxcd.io,gitrepositories.source.toolkit.fluxcd.io,events',
-    ]);
-    await kubectl([
-      'create',
-      'rolebinding',
-      flux.reader,
-      '-n',
-      flux.namespace,
-      `--role=${flux.reader}`,
-      `--serviceaccount=${target}:${flux.reader}`,
-    ]);
-    return kubeconfig;
-  }
-
-  async function removeFluxObjects(): Promise<void> {
-    for (const kind of ['rolebinding', 'role'])
-      await kubectl(['delete', kind, flux.reader, '-n', flux.namespace, '--ignore-not-found']);
-    await kubectl([
-      'delete',
-      'kustomization',
-      'apps',
-      '-n',
-      flux.namespace,
-      '--ignore-not-found',
-      '--wait=true',
-    ]);
-    await kubectl(['delete', 'gitrepository', flux.source, '-n', flux.namespace, '--ignore-not-found']);
-    await kubectl(['delete', 'secret', flux.secret, '-n', flux.namespace, '--ignore-not-found']);
-  }
+  });
 
   afterAll(async () => {
     await forge?.close();
-    await removeFluxObjects();
-    await kubectl(['delete', 'namespace', target, '--ignore-not-found', '--wait=false']);
   });
 
   test('the signed digest lands on main, Flux applies it and the Deployment runs it; production gets one pull request', async () => {
@@ -411,11 +272,11 @@ describe('gitops.yml: build and sign, staging promoted through Flux, production 
     const base = options('push');
     const r = await runWorkflow(user, 'gitops.yml', release, {
       ...base,
-      vars: { ...base.vars, CONFIG_REPOSITORY: repo.url, CONFIG_REPO_USER: gitServer().user },
+      vars: { ...base.vars, CONFIG_REPOSITORY: gitops.scene.repo.url, CONFIG_REPO_USER: gitServer().user },
       secrets: {
         ...base.secrets,
         CONFIG_REPO_TOKEN: gitServer().password,
-        READ_ONLY_KUBECONFIG: await fluxReader(),
+        READ_ONLY_KUBECONFIG: gitops.scene.readOnlyKubeconfig,
       },
       // GitHub's API as the runner sees it (GITHUB_API_URL): the fake, on loopback
       env: { ...base.env, GITHUB_API_URL: forge.url },
@@ -425,7 +286,7 @@ describe('gitops.yml: build and sign, staging promoted through Flux, production 
     const image = JSON.parse(r.outputs.build!['image-json']!) as { name: string; digest: string };
     expect(image.name).toBe(imageName);
     expect(JSON.parse(r.outputs.build!['signed-digests']!)).toEqual([image.digest]);
-    const head = await remoteHead(repo.url);
+    const head = await remoteHead(gitops.scene.repo.url);
     expect(r.outputs.staging).toMatchObject({
       status: 'healthy',
       changed: 'true',
@@ -442,7 +303,7 @@ describe('gitops.yml: build and sign, staging promoted through Flux, production 
       autoMerge: 'SQUASH',
     });
     expect(r.output).toContain(`production proposed: ${r.outputs.production!['pull-request-url']}`);
-    expect(await remoteHead(repo.url)).toBe(head); // production went to a branch, not to main
+    expect(await remoteHead(gitops.scene.repo.url)).toBe(head); // production went to a branch, not to main
     noSecretIn(r);
   }, 300_000);
 });

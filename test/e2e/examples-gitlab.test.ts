@@ -1,11 +1,13 @@
-// The GitLab example pipeline workflows-examples/gitlab/deploy.gitlab-ci.yml, run end-to-end with
-// gitlab-ci-local on the stack's dockerd (docker executor) as a GitLab project runs it: build → scan
-// → sign → deploy to staging, production by hand, a second release, then the manual rollback. The
+// The GitLab example pipelines (workflows-examples/gitlab), run end-to-end with gitlab-ci-local on the
+// stack's dockerd (docker executor) as a GitLab project runs them: deploy.gitlab-ci.yml (build → scan
+// → sign → deploy to staging, production by hand, a second release, then the manual rollback) and
+// canary.gitlab-ci.yml (a canary on real traffic through Traefik, judged by Prometheus). The
 // components are included from this checkout at a commit; every job runs in the kubeline job image
 // (built from the Containerfile); outputs travel by dotenv reports and artifacts along `needs:`;
 // KUBECONFIG is an environment-scoped file variable; the cluster is checked independently.
+// setup-tools.gitlab-ci.yml runs in test/unit/gitlab-component.test.ts (shell executor).
 //
-// What the test changes in the example, and why (each change is checked to apply to the example):
+// What the test changes in deploy.gitlab-ci.yml, and why (each change is checked to apply):
 // - keyless signing → a key pair without Rekor: Fulcio and Rekor are SaaS that cannot run here;
 // - the BuildKit service → the stack's buildkitd, its socket mounted into the jobs as a runner's
 //   `volumes` setting would (moby/buildkit cannot be pulled here);
@@ -14,6 +16,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
+import { startGitLabFake, type GitLabFake } from '../fakes/gitlab-api.js';
 import { repoRoot } from '../stack/paths.js';
 import { plantSecret } from '../support/secret-audit.js';
 import { filesContaining } from './harness/act.js';
@@ -30,6 +33,12 @@ import {
   type RunOptions,
   type Variable,
 } from './harness/gitlab-ci-local.js';
+import { routeRefs, useExampleScene } from './canary.harness.js';
+import { unique } from './helm-deploy.harness.js';
+import { startTraffic } from './harness/gateway.js';
+import { useGitOpsScene } from './harness/gitops-scene.js';
+import { gitServer, remoteHead } from './harness/gitops.js';
+import { buildAndPush, busyboxContext } from './harness/images.js';
 import { buildJobImage, pushNodeBase } from './harness/job-image.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
@@ -43,9 +52,11 @@ const KEY_PASSWORD = plantSecret(`cosign-${Date.now()}-pw`);
 // what GitLab gives every job as CI_REGISTRY_PASSWORD; the open registry ignores it, no log may show it
 const REGISTRY_PASSWORD = plantSecret(`glcbt-planted${Date.now()}`);
 const repository = `${env.REGISTRY}/kubeline-test/gitlab-web`;
+const loopbackOnly = { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' };
 
 let project: { dir: string; sha: string };
 let helperImage: string;
+let docker: Record<string, string>;
 let variables: Record<string, Variable>;
 let keys: string;
 const timings: Record<string, number> = {};
@@ -110,16 +121,23 @@ async function kubelineJobImage(docker: Record<string, string>): Promise<void> {
   timings['job image build'] = built.seconds;
 }
 
-/** A run of the pipeline at `sha`, as a push to the default branch starts it (production by hand). */
-function pipelineAt(sha: string, extra: Partial<RunOptions> = {}): Promise<PipelineRun> {
-  return runPipeline(project.dir, pipelineFromExample(EXAMPLE, sha, edits), {
+/** A run of `example` at `sha` with `changes`, as a push to the default branch starts it. */
+function runExample(
+  example: string,
+  changes: PipelineEdits,
+  sha: string,
+  extra: Partial<RunOptions> = {},
+): Promise<PipelineRun> {
+  return runPipeline(project.dir, pipelineFromExample(example, sha, changes), {
     variables,
-    manual: ['deploy-production'],
     helperImage,
     volumes: runnerVolumes(),
     ...extra,
   });
 }
+
+/** deploy.gitlab-ci.yml at `sha`, production started by hand once staging passed. */
+const deployPipeline = (sha: string) => runExample(EXAMPLE, edits, sha, { manual: ['deploy-production'] });
 
 function passed(r: PipelineRun, jobs: string[]): void {
   if (r.code !== 0 || r.failed.length > 0)
@@ -141,7 +159,7 @@ function noSecretIn(r: PipelineRun): void {
 }
 
 beforeAll(async () => {
-  const docker = await freshDockerConfig('examples-gitlab');
+  docker = await freshDockerConfig('examples-gitlab');
   await kubelineJobImage(docker);
   helperImage = await pushHelperImage(`${env.REGISTRY}/kubeline-test/gitlab-ci-local-helper`, docker);
   await run(['docker', 'pull', '--quiet', helperImage], docker);
@@ -192,7 +210,7 @@ describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, ()
   let first: string;
 
   test('build → scan → sign → staging → production: the digest built is the one scanned, signed and deployed', async () => {
-    const r = await pipelineAt(project.sha);
+    const r = await deployPipeline(project.sha);
     timings['pipeline'] = r.seconds;
     passed(r, ['build', 'scan', 'sign', 'deploy-staging', 'deploy-production']);
     const build = dotenvOf(project.dir, 'build');
@@ -230,7 +248,7 @@ describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, ()
   test('a second release reaches production; the manual rollback job restores the first', async () => {
     await commitChange(project.dir, 'second release');
     const sha = await headOf(project.dir);
-    const second = await pipelineAt(sha);
+    const second = await deployPipeline(sha);
     timings['second pipeline'] = second.seconds;
     passed(second, ['build', 'scan', 'sign', 'deploy-staging', 'deploy-production']);
     const digest = dotenvOf(project.dir, 'build').BUILD_IMAGE_DIGEST!;
@@ -238,7 +256,7 @@ describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, ()
     expect(await deployedImage('web')).toBe(`${repository}@${digest} 2/2`);
 
     // someone presses play on the manual job (ROLLBACK_TO: last-good, the example's default)
-    const rollback = await pipelineAt(sha, {
+    const rollback = await runExample(EXAMPLE, edits, sha, {
       jobs: ['rollback-production'],
       manual: ['rollback-production'],
     });
@@ -250,4 +268,117 @@ describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, ()
     expect(await deployedImage('web')).toBe(`${repository}@${first} 2/2`);
     noSecretIn(rollback);
   }, 900_000);
+});
+
+describe('canary.gitlab-ci.yml: a canary judged by Prometheus on real traffic through Traefik', () => {
+  const production = useExampleScene('web');
+
+  test('every step passes its analysis and RELEASE_IMAGE is promoted; no request fails', async () => {
+    const traffic = startTraffic(production.scene.host, { rps: 60, maxSeconds: 240 });
+    // the stack's Prometheus, and steps short enough for a test (the example waits 2m per step)
+    const changes = {
+      inputs: { 'canary-production': { interval: '12s', 'prometheus-url': env.PROMETHEUS_URL } },
+    };
+    // RELEASE_IMAGE, given when the pipeline is run: an image an earlier pipeline pushed
+    const name = `${env.REGISTRY}/kubeline-test/gitlab-canary`;
+    const digest = await buildAndPush(busyboxContext(`canary-${unique()}`), [`${name}:${unique()}`], docker);
+    const release = `${name}@${digest}`;
+    const r = await runExample('canary.gitlab-ci.yml', changes, await headOf(project.dir), {
+      variables: { ...variables, RELEASE_IMAGE: release },
+    });
+    const records = await traffic.stop();
+    timings.canary = r.seconds;
+    passed(r, ['canary-production']);
+    expect(dotenvOf(project.dir, 'canary-production')).toMatchObject({
+      CANARY_PROMOTE_RESULT: 'promoted',
+      CANARY_PROMOTE_WEIGHT: '100',
+      CANARY_PROMOTE_STEPS_COMPLETED: '4',
+      CANARY_PROMOTE_STABLE_IMAGE: release,
+    });
+    expect((await deployedImage('web')).split(' ')[0]).toBe(release);
+    expect((await routeRefs('web')).map((x) => x.name)).toEqual(['web']);
+    expect(records.filter((x) => x.version === 'v2').length).toBeGreaterThan(0);
+    expect(records.filter((x) => x.status !== 200)).toEqual([]);
+    noSecretIn(r);
+  }, 300_000);
+});
+
+describe('gitops.gitlab-ci.yml: staging promoted through Flux, production proposed as a merge request', () => {
+  const target = 'web-gitops'; // where the config repository's Flux Kustomization applies staging
+  const imageName = `${env.REGISTRY}/kubeline-test/gitlab-gitops`;
+  const repoName = `acme/config-gl-${Date.now()}`;
+  const gitops = useGitOpsScene({ repoName, imageName, target });
+  let forge: GitLabFake;
+  let release: string;
+
+  beforeAll(async () => {
+    forge = await startGitLabFake({ token: gitServer().password, projects: [{ id: 51, path: repoName }] });
+    // RELEASE_IMAGE: pushed and signed (with the project's key, no Rekor) by an earlier pipeline
+    const digest = await buildAndPush(
+      busyboxContext(`gitops-${unique()}`),
+      [`${imageName}:${unique()}`],
+      docker,
+    );
+    release = `${imageName}@${digest}`;
+    await run(
+      [
+        stackTool('cosign2'), // the signature format kubeline's cosign-sign writes
+        'sign',
+        '--yes',
+        '--recursive', // the index and each platform's manifest, as cosign-sign signs them
+        '--key',
+        join(keys, 'cosign.key'),
+        '--tlog-upload=false',
+        release,
+      ],
+      { ...loopbackOnly, ...docker, COSIGN_PASSWORD: KEY_PASSWORD, TUF_ROOT: scratchDir('tuf') },
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    await forge?.close();
+  });
+
+  test('the signed digest lands on main, Flux applies it; production gets one merge request set to merge', async () => {
+    // the config project on the stack's git server (its user, not GitLab's oauth2), the key pair's
+    // signatures carry no Rekor entry
+    const configProject = {
+      repository: gitops.scene.repo.url,
+      username: gitServer().user,
+      'signature-transparency-log': false,
+    };
+    const changes = { inputs: { 'promote-staging': configProject, 'promote-production': configProject } };
+    const r = await runExample('gitops.gitlab-ci.yml', changes, await headOf(project.dir), {
+      variables: {
+        ...variables,
+        RELEASE_IMAGE: release,
+        CONFIG_REPO_TOKEN: gitServer().password,
+        READ_ONLY_KUBECONFIG: { type: 'file', values: { staging: gitops.scene.readOnlyKubeconfig } },
+        CI_API_V4_URL: forge.apiUrl, // GitLab's API as the job sees it: the fake, on loopback
+      },
+    });
+    timings.gitops = r.seconds;
+    passed(r, ['promote-staging', 'promote-production']);
+    const head = await remoteHead(gitops.scene.repo.url);
+    const digest = release.slice(release.indexOf('@') + 1);
+    expect(dotenvOf(project.dir, 'promote-staging')).toMatchObject({
+      GITOPS_PROMOTE_STATUS: 'healthy',
+      GITOPS_PROMOTE_CHANGED: 'true',
+      GITOPS_PROMOTE_COMMIT: head,
+      GITOPS_PROMOTE_DIGEST: digest,
+      GITOPS_PROMOTE_APPLIED_REVISION: head,
+    });
+    expect((await deployedImage(target)).split(' ')[0]).toBe(release);
+    const production = dotenvOf(project.dir, 'promote-production');
+    expect(production).toMatchObject({ GITOPS_PROMOTE_STATUS: 'proposed', GITOPS_PROMOTE_DIGEST: digest });
+    expect(forge.mergeRequests).toHaveLength(1);
+    expect(forge.mergeRequests[0]).toMatchObject({ projectId: 51, target: 'main', autoMerge: true });
+    const mr = forge.mergeRequests[0]!;
+    expect(production.GITOPS_PROMOTE_PULL_REQUEST_NUMBER).toBe(String(mr.iid));
+    expect(production.GITOPS_PROMOTE_PULL_REQUEST_URL).toMatch(
+      new RegExp(`/${repoName}/-/merge_requests/${mr.iid}$`),
+    );
+    expect(await remoteHead(gitops.scene.repo.url)).toBe(head); // production went to a branch
+    noSecretIn(r);
+  }, 300_000);
 });

@@ -16,14 +16,18 @@ const hostBinaries = {
   '/bin/tar': '/bin/tar',
   '/bin/gzip': '/bin/gzip',
   '/bin/bash': '/bin/bash',
+  // git, which the Containerfile installs from Debian on a Debian base
+  '/usr/bin/git': '/usr/bin/git',
+  '/usr/lib/git-core/git-remote-http': '/usr/lib/git-core/git-remote-http',
 };
 
-/** A build context for the stand-in base: Node 24, busybox as /bin/sh, GNU tar, gzip and bash. */
+/** A build context for the stand-in base: Node 24, busybox as /bin/sh, GNU tar, gzip, bash and git. */
 function nodeBaseContext(): string {
   const dir = scratchDir('node-base');
   const root = join(dir, 'rootfs');
   for (const [target, source] of Object.entries(hostBinaries)) copyBinaryWithLibraries(root, target, source);
   copyBinaryWithLibraries(root, '/bin/busybox', '/bin/busybox'); // Debian busybox-static: no libraries
+  symlinkSync('git-remote-http', join(root, 'usr', 'lib', 'git-core', 'git-remote-https'));
   // scripts start with `#!/usr/bin/env node`, as on Debian
   mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
   symlinkSync('/bin/busybox', join(root, 'usr', 'bin', 'env'));
