@@ -1,5 +1,6 @@
 // The release's local steps run for real: the tag/version/CHANGELOG check (scripts/changelog.ts), the
-// major-tag move (scripts/release/move-major-tag.sh) between a scratch clone and its bare origin, what
+// major-tag move and the release commit + tag (scripts/release/) between a scratch clone and its bare
+// origin, the job image pin's own checks, what
 // `npm pack` would ship, and the shape of .github/workflows/release.yml (jobs, order, permissions).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,8 @@ import { NODE, ROOT, runProcess, type Ran } from '../support/processes.js';
 
 const CHANGELOG_TS = path.join(ROOT, 'scripts', 'changelog.ts');
 const MOVE_MAJOR = path.join(ROOT, 'scripts', 'release', 'move-major-tag.sh');
+const TAG_RELEASE = path.join(ROOT, 'scripts', 'release', 'tag-release.sh');
+const CHECK_JOB_IMAGE = path.join(ROOT, 'scripts', 'release', 'check-job-image.sh');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const dirs: string[] = [];
@@ -21,6 +24,12 @@ function tempDir(prefix: string): string {
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const output = (r: Ran) => (r.stdout + r.stderr).trim();
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const r = await runProcess('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {}, cwd);
+  if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
 
 describe('scripts/changelog.ts (release notes, tag check)', () => {
   // plain Node 24, as the release job runs it without `npm ci`
@@ -80,11 +89,6 @@ describe('scripts/changelog.ts (release notes, tag check)', () => {
 describe('scripts/release/move-major-tag.sh in a scratch clone', () => {
   let origin: string;
   let clone: string;
-  const git = async (cwd: string, ...args: string[]) => {
-    const r = await runProcess('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {}, cwd);
-    if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
   /** What the remote says each tag points to (peeled to the commit). */
   const remoteTags = async (): Promise<Record<string, string>> => {
     const tags: Record<string, string> = {};
@@ -160,6 +164,75 @@ describe('scripts/release/move-major-tag.sh in a scratch clone', () => {
     r = await runProcess('bash', [MOVE_MAJOR, 'v7.0.0'], {}, clone);
     expect(r.code).toBe(1);
     expect(output(r)).toBe('move-major-tag: tag v7.0.0 does not exist in this clone');
+  });
+});
+
+describe('scripts/release/tag-release.sh and check-job-image.sh in a scratch clone', () => {
+  const DIGEST = `sha256:${'ab'.repeat(32)}`;
+  let origin: string;
+  let clone: string;
+  const pin = (digest: string | null, version = '0.1.0') =>
+    fs.writeFileSync(
+      path.join(clone, 'release', 'job-image.json'),
+      JSON.stringify({ image: 'ghcr.io/kubeline/kubeline', version, digest }, null, 2) + '\n',
+    );
+  /** What release-prepare.yml does before it: a checkout of the release branch, the pin written. */
+  beforeAll(async () => {
+    origin = tempDir('kubeline-origin-');
+    await git(origin, 'init', '-q', '--bare', '-b', 'main');
+    clone = path.join(tempDir('kubeline-clone-'), 'work');
+    await git(path.dirname(clone), 'clone', '-q', origin, clone);
+    for (const dir of ['release', 'templates']) fs.mkdirSync(path.join(clone, dir));
+    fs.writeFileSync(path.join(clone, 'README.md'), 'kubeline\n');
+    fs.writeFileSync(
+      path.join(clone, 'templates', 'helm-deploy.yml'),
+      'job-image: ghcr.io/kubeline/kubeline:0.1.0\n',
+    );
+    pin(null);
+    await git(clone, 'add', '-A');
+    await git(clone, 'commit', '-q', '-m', 'before the release');
+    await git(clone, 'push', '-q', 'origin', 'HEAD:main');
+  });
+
+  it('check-job-image refuses a pin without a digest, or for another version, before asking a registry', async () => {
+    let r = await runProcess('bash', [CHECK_JOB_IMAGE, 'v0.1.0'], {}, clone);
+    expect(r.code).toBe(1);
+    expect(output(r)).toBe(
+      'check-job-image: release/job-image.json pins no digest; run release-prepare.yml to release',
+    );
+    r = await runProcess('bash', [CHECK_JOB_IMAGE, 'v0.2.0'], {}, clone);
+    expect(r.code).toBe(1);
+    expect(output(r)).toBe('check-job-image: release/job-image.json is for 0.1.0, not v0.2.0');
+  });
+
+  it('commits the pin and what was generated from it, tags that commit and pushes both at once', async () => {
+    pin(DIGEST);
+    fs.writeFileSync(
+      path.join(clone, 'templates', 'helm-deploy.yml'),
+      `job-image: ghcr.io/kubeline/kubeline:0.1.0@${DIGEST}\n`,
+    );
+    const r = await runProcess('bash', [TAG_RELEASE, '0.1.0'], {}, clone);
+    expect(r.code).toBe(0);
+    const head = await git(clone, 'rev-parse', 'HEAD');
+    expect(r.stdout.trim()).toBe(`tag-release: pushed main and v0.1.0 (${head.slice(0, 7)})`);
+    expect(await git(clone, 'log', '-1', '--format=%s')).toBe(
+      `release: v0.1.0 runs the job image by digest ${DIGEST}`,
+    );
+    expect(await git(clone, 'status', '--porcelain')).toBe(''); // nothing generated was left out
+    expect(await git(origin, 'rev-parse', 'main', 'v0.1.0^{commit}')).toBe(`${head}\n${head}`);
+    expect(await git(origin, 'cat-file', '-t', 'v0.1.0')).toBe('tag'); // annotated
+  });
+
+  it('refuses a tag that exists, and a detached HEAD, in one line and without committing', async () => {
+    const before = await git(clone, 'rev-parse', 'HEAD');
+    let r = await runProcess('bash', [TAG_RELEASE, '0.1.0'], {}, clone);
+    expect(r.code).toBe(1);
+    expect(output(r)).toBe('tag-release: tag v0.1.0 exists already');
+    await git(clone, 'checkout', '-q', '--detach');
+    r = await runProcess('bash', [TAG_RELEASE, '0.1.1'], {}, clone);
+    expect(r.code).toBe(1);
+    expect(output(r)).toBe('tag-release: not on a branch; check out the branch the release commit goes to');
+    expect(await git(clone, 'rev-parse', 'HEAD')).toBe(before);
   });
 });
 
