@@ -1,8 +1,9 @@
 // The job image end to end: the Containerfile built on the stack's BuildKit with the tools installed
 // and sha256-checked at build time, run by the stack's dockerd as a GitLab docker-executor job would
 // run it — the tools there without any network, helm-deploy deploying from inside it — and a pin
-// that does not match its download failing the build.
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+// that does not match its download failing the build; and the release's gate (check-job-image.sh)
+// against the registry that serves it.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { WEB_CHART, unique } from './helm-deploy.harness.js';
@@ -12,6 +13,8 @@ import { useTestNamespace } from './harness/kube.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { loadStackEnv } from './harness/stack-env.js';
 import { CommandError, freshDockerConfig, run } from './harness/tools.js';
+import { repoRoot } from '../stack/paths.js';
+import { runProcess } from '../support/processes.js';
 
 const env = loadStackEnv();
 const repository = `${env.REGISTRY}/kubeline-test/job-image`;
@@ -144,6 +147,33 @@ describe('job image', () => {
       );
       expect(deployed.stdout).toBe(`${app}@${digest}`);
     });
+  });
+
+  test("check-job-image.sh (the release's gate): the registry serves the pinned digest under the version, or the release stops", async () => {
+    const version = image.ref.slice(`${repository}:`.length); // the tag the build pushed
+    const project = scratchDir('release-pin');
+    mkdirSync(join(project, 'release'));
+    const check = async (digest: string) => {
+      const pin = { image: repository, version, digest };
+      writeFileSync(join(project, 'release', 'job-image.json'), JSON.stringify(pin));
+      return runProcess(
+        'bash',
+        [join(repoRoot, 'scripts', 'release', 'check-job-image.sh'), `v${version}`],
+        docker,
+        project,
+      );
+    };
+    const served = await check(image.digest);
+    expect(served.stdout.trim()).toBe(
+      `check-job-image: ${repository}:${version} is ${image.digest}, as pinned`,
+    );
+    expect(served.code).toBe(0);
+    const other = `sha256:${'0'.repeat(64)}`;
+    const moved = await check(other);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr.trim()).toBe(
+      `check-job-image: ${repository}:${version} is ${image.digest}, the components pin ${other}`,
+    );
   });
 
   test('a pin that does not match the download fails the build, naming the tool and the sha256', async () => {
