@@ -47,6 +47,11 @@ export interface ComponentProfile {
   reports?: { input: string; produced: Record<string, { report: string; path: string }> };
   /** Defaults that differ on GitLab (so the declared reports are produced by default). */
   defaults?: Record<string, string>;
+  /**
+   * A folder the action keeps between runs (`input` names it), saved by GitLab's `cache:` under
+   * `key`: every job starts in a fresh container, and GitLab only caches paths inside the project.
+   */
+  cache?: { input: string; dir: string; key: string };
 }
 
 const DEPLOY_ENVIRONMENT = 'production';
@@ -66,7 +71,13 @@ export const COMPONENT_PROFILES: Record<string, ComponentProfile> = {
         cyclonedx: { report: 'cyclonedx', path: 'kubeline-outputs/trivy-scan/trivy-report.cdx.json' },
       },
     },
-    defaults: { formats: 'json, cyclonedx, gitlab' },
+    defaults: { formats: 'json, cyclonedx, gitlab', 'cache-dir': '.kubeline-cache/trivy' },
+    // the vulnerability DB: downloaded once, then only when stale (trivy-scan checks its age)
+    cache: {
+      input: 'cache-dir',
+      dir: '.kubeline-cache/trivy',
+      key: 'kubeline-trivy-$[[ inputs.trivy-version ]]',
+    },
   },
   'cosign-sign': { stage: 'test', sigstoreIdToken: true },
   'helm-deploy': { stage: 'deploy', environment: { url: 'environment-url' } },
@@ -183,6 +194,7 @@ export function gitlabComponent(
     if (name in inputs) throw new Error(`actions/${meta.name}: input ${name} clashes with a component input`);
     inputs[name] = specInput(meta.name, name, decl, parsers[name], profile.defaults?.[name]);
     if (profile.reports?.input === name) inputs[name].description += ` ${reportsNote(profile.reports)}`;
+    if (profile.cache?.input === name) inputs[name].description = cacheNote(profile.cache);
     variables[envName(name)] = inputs[name].type === 'array' ? listVariable(name) : `$[[ inputs.${name} ]]`;
   }
   const body: Record<string, unknown> = { stage: '$[[ inputs.stage ]]', image: '$[[ inputs.job-image ]]' };
@@ -204,6 +216,12 @@ export function gitlabComponent(
     body.resource_group = '$[[ inputs.environment ]]';
   }
   if (profile.sigstoreIdToken) body.id_tokens = { SIGSTORE_ID_TOKEN: { aud: 'sigstore' } };
+  if (profile.cache)
+    body.cache = {
+      key: profile.cache.key,
+      paths: [`$[[ inputs.${profile.cache.input} ]]`],
+      when: 'always', // a DB fetched by a job that then failed its gate is as good as any
+    };
   variables.KUBELINE_CLI = '$[[ inputs.kubeline-cli ]]';
   variables.KUBELINE_DOTENV = `kubeline-${meta.name}.env`;
   body.variables = variables;
@@ -222,6 +240,10 @@ export function gitlabComponent(
   const spec = YAML.stringify({ spec: { inputs } }, { lineWidth: 0 });
   const jobs = YAML.stringify({ '$[[ inputs.job-name ]]': body }, { lineWidth: 0 });
   return `${header}\n${spec}---\n${jobs}`;
+}
+
+function cacheNote(cache: NonNullable<ComponentProfile['cache']>): string {
+  return `trivy's cache folder (DB and layer analysis), relative to the project: GitLab's \`cache:\` (key \`${cache.key.replace('$[[ inputs.trivy-version ]]', '<trivy-version>')}\`) keeps it between jobs, so the DB is downloaded only when stale; a folder outside the project is not cached. Default: \`${cache.dir}\`.`;
 }
 
 function reportsNote(reports: NonNullable<ComponentProfile['reports']>): string {

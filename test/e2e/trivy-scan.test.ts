@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -410,6 +410,48 @@ describe('other sources and platforms', () => {
     expect(readFileSync(join(project, 'kubeline-trivy-scan-summary.md'), 'utf8')).toContain(
       '| CVE-2099-0001 | fixture-ssl | 3.1.0-r0 | 3.1.1-r0 | CRITICAL | 9.8 |',
     );
+  });
+
+  test('on GitLab the DB is kept in the project for the component’s `cache:`; an fs scan of the project skips it', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'kubeline-project-'));
+    cpSync(fixtureDir, project, { recursive: true });
+    const cacheDir = '.kubeline-cache/trivy'; // the component's default on GitLab
+    // files in the cache folder are trivy's, not the project's: a lockfile there must not count
+    const planted = join(project, cacheDir, 'planted', 'app');
+    mkdirSync(planted, { recursive: true });
+    cpSync(join(fixtureDir, 'app', 'requirements.txt'), join(planted, 'requirements.txt'));
+    const scanProject = () =>
+      runProcess(
+        NODE,
+        [join(repoRoot, 'actions/trivy-scan/dist/index.js')],
+        {
+          ...job(), // a fresh tool cache each time, as in a new job container
+          GITLAB_CI: 'true',
+          CI_PROJECT_DIR: project,
+          INPUT_SCAN_TYPE: 'fs',
+          INPUT_PATH: '.',
+          INPUT_CACHE_DIR: cacheDir,
+          INPUT_FORMATS: 'json',
+          INPUT_FAIL_ON: 'none',
+        },
+        project,
+      );
+    const first = await scanProject();
+    expect(first.code).toBe(0);
+    expect(first.stderr + first.stdout).toMatch(/trivy DB: [^\n]*; downloading from /);
+    expect(existsSync(join(project, cacheDir, 'db', 'metadata.json'))).toBe(true);
+    const dotenv = readFileSync(join(project, 'kubeline-trivy-scan.env'), 'utf8');
+    for (const [severity, n] of Object.entries(expected.severityCounts.all))
+      expect(dotenv).toContain(`TRIVY_SCAN_${severity.toUpperCase()}=${n}\n`);
+    const report = json<{ Results?: Array<{ Target: string }> }>(
+      join(project, 'kubeline-outputs/trivy-scan/trivy-report.json'),
+    );
+    expect((report.Results ?? []).map((r) => r.Target).filter((t) => t.includes('kubeline-cache'))).toEqual(
+      [],
+    );
+    const second = await scanProject(); // the next job, its cache restored
+    expect(second.code).toBe(0);
+    expect(second.stderr + second.stdout).toContain(`trivy DB: cached in ${join(project, cacheDir)}`);
   });
 });
 

@@ -18,6 +18,7 @@ import {
 } from '../../scripts/gitlab-component.js';
 import { REPORT_FILES } from '../../actions/trivy-scan/src/reports.js';
 import { inputSpec as trivyInputs } from '../../actions/trivy-scan/src/inputs.js';
+import { trivyCacheDir } from '../../actions/trivy-scan/src/locations.js';
 import { componentsProject } from '../support/gitlab-project.js';
 import { ROOT, runProcess } from '../support/processes.js';
 
@@ -37,6 +38,7 @@ type Job = {
   variables: Record<string, string>;
   script: string[];
   artifacts: { when: string; reports: Record<string, string>; paths: string[] };
+  cache?: { key: string; paths: string[]; when: string };
 };
 
 function component(name: string): { inputs: Record<string, SpecInput>; job: Job; text: string } {
@@ -244,6 +246,19 @@ describe('generated jobs', () => {
     });
     for (const n of names.filter((x) => x !== 'trivy-scan'))
       expect(Object.keys(component(n).job.artifacts.reports)).toEqual(['dotenv']);
+  });
+
+  it('trivy-scan keeps its DB in the project, where GitLab’s cache saves it between jobs; no other job caches', () => {
+    const { inputs, job } = component('trivy-scan');
+    expect(inputs['cache-dir']!.default).toBe('.kubeline-cache/trivy');
+    expect(job.cache).toEqual({
+      key: 'kubeline-trivy-$[[ inputs.trivy-version ]]',
+      paths: ['$[[ inputs.cache-dir ]]'],
+      when: 'always',
+    });
+    // the default is a folder the action resolves inside the project (GitLab caches nothing outside)
+    expect(trivyCacheDir('.kubeline-cache/trivy', '0.70.0')).toBe(path.resolve('.kubeline-cache/trivy'));
+    for (const n of names.filter((x) => x !== 'trivy-scan')) expect(component(n).job.cache).toBeUndefined();
   });
 
   it('declares no report whose format the default leaves out (negative control)', async () => {

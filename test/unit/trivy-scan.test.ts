@@ -7,6 +7,7 @@ import { InputError } from '@kubeline/runtime';
 import { countBySeverity, evaluateGate, worstFirst } from '../../actions/trivy-scan/src/gate.js';
 import { toGitLabContainerScanning } from '../../actions/trivy-scan/src/gitlab-report.js';
 import { inputSpec } from '../../actions/trivy-scan/src/inputs.js';
+import { cacheInside } from '../../actions/trivy-scan/src/locations.js';
 import { describeSeverities, parseSeverityList } from '../../actions/trivy-scan/src/severity.js';
 import { needsVulnDb, scanArgs, type ScanPlan } from '../../actions/trivy-scan/src/trivy-args.js';
 import { collectFindings, maxCvssV3, type TrivyReport } from '../../actions/trivy-scan/src/trivy-report.js';
@@ -224,6 +225,18 @@ describe('the trivy command line', () => {
     expect(needsVulnDb('config', [])).toBe(false);
     expect(needsVulnDb('image', ['secret'])).toBe(false);
     expect(needsVulnDb('sbom', [])).toBe(true);
+  });
+
+  it('a cache kept inside the scanned folder is skipped, one elsewhere is not named', () => {
+    expect(cacheInside('/builds/app', '/builds/app/.kubeline-cache/trivy')).toEqual([
+      '/builds/app/.kubeline-cache/trivy',
+    ]);
+    expect(cacheInside('/builds/app/src', '/builds/app/.kubeline-cache/trivy')).toEqual([]);
+    expect(cacheInside('/builds/app', '/builds/app-cache/trivy')).toEqual([]); // a prefix, not inside
+    expect(cacheInside('/builds/app', '/builds/app')).toEqual([]);
+    const fsPlan = { ...plan, scanType: 'fs' as const, target: { kind: 'path' as const, path: '/repo' } };
+    const args = scanArgs({ ...fsPlan, skipDirs: ['/repo/.kubeline-cache/trivy'] });
+    expect(args.slice(-3)).toEqual(['--skip-dirs', '/repo/.kubeline-cache/trivy', '/repo']);
   });
 
   it('the Java DB is skipped unless repositories are given', () => {

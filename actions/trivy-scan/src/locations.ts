@@ -36,6 +36,15 @@ export function trivyCacheDir(
   return given ? path.resolve(given) : path.join(toolCacheDir(env), 'trivy', 'cache', trivyVersion);
 }
 
+/**
+ * The cache folder when it lies inside the scanned folder (GitLab keeps it in the project so its
+ * `cache:` can save it): trivy must not read its own DB as the project's files.
+ */
+export function cacheInside(scanned: string, cacheDir: string): string[] {
+  const rel = path.relative(path.resolve(scanned), cacheDir);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? [cacheDir] : [];
+}
+
 const IGNORE_FILES = ['.trivyignore.yaml', '.trivyignore.yml', '.trivyignore'];
 
 /** The `ignore-file` input, else the workspace's own ignore file when it has one. */

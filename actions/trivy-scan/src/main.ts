@@ -6,7 +6,7 @@ import { action, type OutputName } from './action.generated.js';
 import { annotateFindings, relativeToWorkspace } from './annotations.js';
 import { countBySeverity, evaluateGate, type GatePolicy, type GateResult } from './gate.js';
 import { inputSpec, type Inputs } from './inputs.js';
-import { findIgnoreFile, reportsFolder, trivyCacheDir, workspaceDir } from './locations.js';
+import { cacheInside, findIgnoreFile, reportsFolder, trivyCacheDir, workspaceDir } from './locations.js';
 import { REPORT_FILES, writeReports } from './reports.js';
 import { runScan } from './scan.js';
 import { SEVERITIES } from './severity.js';
@@ -106,6 +106,7 @@ async function scan(ctx: Ctx, inputs: Inputs, c: Checked) {
       ignoreFile: c.ignoreFile,
       caFile: c.ca,
       timeoutMs,
+      skipDirs: resolved.target.kind === 'path' ? cacheInside(resolved.target.path, cacheDir) : [],
     },
     login?.dockerConfig,
   );

@@ -21,6 +21,8 @@ export interface ScanPlan {
   ignoreFile?: string;
   caFile?: string;
   timeoutMs: number;
+  /** Folders under a scanned path that are ours, not the project's (the DB cache kept in the project on GitLab). */
+  skipDirs?: string[];
 }
 
 /** Only `config` works without the vulnerability DB, and so does a scan that leaves out `vuln`. */
@@ -47,6 +49,7 @@ export function scanArgs(plan: ScanPlan): string[] {
     if (plan.ignoreUnfixed) args.push('--ignore-unfixed');
   }
   if (plan.ignoreFile) args.push('--ignorefile', plan.ignoreFile);
+  for (const dir of plan.skipDirs ?? []) args.push('--skip-dirs', dir);
   const t = plan.target;
   if (t.kind === 'registry') args.push('--image-src', 'remote', t.ref);
   else if (t.kind === 'tarball') args.push('--input', t.path);
