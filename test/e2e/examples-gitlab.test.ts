@@ -40,6 +40,13 @@ import { useGitOpsScene } from './harness/gitops-scene.js';
 import { gitServer, remoteHead } from './harness/gitops.js';
 import { buildAndPush, busyboxContext } from './harness/images.js';
 import { buildJobImage, pushNodeBase } from './harness/job-image.js';
+import {
+  packCheckout,
+  packageSpec,
+  publishPackage,
+  registryToken,
+  writeNpmrc,
+} from './harness/npm-package.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
 import { freshDockerConfig, run } from './harness/tools.js';
@@ -56,6 +63,7 @@ const loopbackOnly = { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,l
 
 let project: { dir: string; sha: string };
 let helperImage: string;
+let nodeBase: string; // Node 24 and npm, no kubeline: an image of the user's own
 let docker: Record<string, string>;
 let variables: Record<string, Variable>;
 let keys: string;
@@ -105,6 +113,7 @@ const kubectl = (args: string[]) => run([stackTool('kubectl'), ...args]);
 /** The kubeline image built as a release builds it, known to docker as the components' default. */
 async function kubelineJobImage(docker: Record<string, string>): Promise<void> {
   const base = await pushNodeBase(`${env.REGISTRY}/kubeline-test/node-base`, docker);
+  nodeBase = base;
   const manifestDir = scratchDir('tools-manifest');
   copyFileSync(env.TOOLS_MANIFEST, join(manifestDir, 'manifest.json'));
   const built = await buildJobImage({
@@ -134,6 +143,17 @@ function runExample(
     volumes: runnerVolumes(),
     ...extra,
   });
+}
+
+/**
+ * kubeline published to the stack's npm registry, and the npmrc a project would hold as a file
+ * variable to read from it (the registry wants a login, as a private one does).
+ */
+async function publishedForNpx(): Promise<string> {
+  const dir = scratchDir('npm-publisher');
+  const npmrc = writeNpmrc(dir, plantSecret(await registryToken()));
+  await publishPackage(await packCheckout(), npmrc);
+  return readFileSync(npmrc, 'utf8');
 }
 
 /** deploy.gitlab-ci.yml at `sha`, production started by hand once staging passed. */
@@ -208,6 +228,8 @@ afterAll(async () => {
 
 describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, () => {
   let first: string;
+  let second: string;
+  let sha: string;
 
   test('build → scan → sign → staging → production: the digest built is the one scanned, signed and deployed', async () => {
     const r = await deployPipeline(project.sha);
@@ -235,6 +257,7 @@ describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, ()
     ) as { scan: { type: string }; vulnerabilities: unknown[] };
     expect(gitlabReport.scan.type).toBe('container_scanning');
     expect(gitlabReport.vulnerabilities).toEqual([]); // busybox FROM scratch: nothing to find
+    expect(r.output).toMatch(/trivy DB: [^\n]*; downloading from /); // the first job of the project
     const signed = dotenvOf(project.dir, 'sign').COSIGN_SIGN_SIGNED_DIGESTS!; // a JSON file
     expect(
       readFileSync(join(project.dir, '.gitlab-ci-local', 'artifacts', 'sign', signed), 'utf8'),
@@ -247,13 +270,16 @@ describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, ()
 
   test('a second release reaches production; the manual rollback job restores the first', async () => {
     await commitChange(project.dir, 'second release');
-    const sha = await headOf(project.dir);
-    const second = await deployPipeline(sha);
-    timings['second pipeline'] = second.seconds;
-    passed(second, ['build', 'scan', 'sign', 'deploy-staging', 'deploy-production']);
-    const digest = dotenvOf(project.dir, 'build').BUILD_IMAGE_DIGEST!;
-    expect(digest).not.toBe(first);
-    expect(await deployedImage('web')).toBe(`${repository}@${digest} 2/2`);
+    sha = await headOf(project.dir);
+    const release = await deployPipeline(sha);
+    timings['second pipeline'] = release.seconds;
+    passed(release, ['build', 'scan', 'sign', 'deploy-staging', 'deploy-production']);
+    second = dotenvOf(project.dir, 'build').BUILD_IMAGE_DIGEST!;
+    // the component's `cache:` brought the DB the first pipeline's scan fetched
+    expect(release.output).toContain('trivy DB: cached in /');
+    expect(release.output).not.toMatch(/trivy DB: [^\n]*; downloading from /);
+    expect(second).not.toBe(first);
+    expect(await deployedImage('web')).toBe(`${repository}@${second} 2/2`);
 
     // someone presses play on the manual job (ROLLBACK_TO: last-good, the example's default)
     const rollback = await runExample(EXAMPLE, edits, sha, {
@@ -266,6 +292,31 @@ describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, ()
     expect(outputs.ROLLBACK_STATUS).toBe('deployed');
     expect(outputs.ROLLBACK_IMAGE_DIGEST).toBe(first);
     expect(await deployedImage('web')).toBe(`${repository}@${first} 2/2`);
+    noSecretIn(rollback);
+  }, 900_000);
+
+  test('the rollback job in an image of the user’s own (Node 24, no kubeline): the CLI comes from the npm registry by npx, the tools from the mirror', async () => {
+    const npmrc = await publishedForNpx();
+    const ownImage = {
+      'rollback-production': { 'job-image': nodeBase, 'kubeline-cli': `npx --yes ${packageSpec}` },
+    };
+    const rollback = await runExample(EXAMPLE, { ...edits, inputs: { ...edits.inputs, ...ownImage } }, sha, {
+      jobs: ['rollback-production'],
+      manual: ['rollback-production'],
+      variables: {
+        ...variables,
+        ROLLBACK_TO: 'previous', // set when running the job: back to the second release
+        NPM_CONFIG_USERCONFIG: { type: 'file', values: { '*': npmrc } },
+      },
+    });
+    timings['rollback job (npx)'] = rollback.seconds;
+    passed(rollback, ['rollback-production']);
+    expect(rollback.output).toContain(nodeBase); // it really ran in the plain image
+    const outputs = dotenvOf(project.dir, 'rollback-production');
+    expect(outputs.ROLLBACK_STATUS).toBe('deployed');
+    expect(outputs.ROLLBACK_IMAGE_DIGEST).toBe(second);
+    expect(await deployedImage('web')).toBe(`${repository}@${second} 2/2`);
+    expect(rollback.output).not.toContain(npmrc.match(/_authToken=(\S+)/)![1]!);
     noSecretIn(rollback);
   }, 900_000);
 });

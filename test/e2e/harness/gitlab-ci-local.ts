@@ -4,7 +4,7 @@
 // stack's dockerd: every component job runs in the kubeline job image, known to docker under the name
 // the components default to, so nothing is pulled. Jobs share the host network (the stack listens on
 // loopback) and reach nothing else: a dead proxy for everything that is not loopback.
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from '../../stack/paths.js';
@@ -151,9 +151,9 @@ export async function runPipeline(dir: string, pipeline: string, o: RunOptions):
   const work = scratchDir('gitlab-ci-local');
   const home = join(work, 'home');
   mkdirSync(home, { recursive: true });
-  // A pipeline starts from a clean checkout with no artifacts, as a GitLab runner's does.
-  rmSync(join(dir, '.gitlab-ci-local'), { recursive: true, force: true });
-  await git(dir, ['clean', '-ffdxq']);
+  // A pipeline starts from a clean checkout with no artifacts, as a GitLab runner's does; the
+  // runner's cache (`cache:`) outlives pipelines, as GitLab's does.
+  await git(dir, ['clean', '-ffdxq', '-e', '/.gitlab-ci-local/cache/']);
   writeFileSync(join(dir, '.gitlab-ci.yml'), pipeline);
   const variablesFile = join(work, 'variables.yml');
   writeFileSync(variablesFile, stringify(o.variables), { mode: 0o600 });
