@@ -287,6 +287,30 @@ describe('tag policy', () => {
     expect(await served(tag)).toBe(first.out.digest);
   });
 
+  test('two builds of one new tag at once: the first to finish takes it, the other is refused and moves nothing', async () => {
+    const tag = `${repo}:race-${unique()}`;
+    const slow = context(`slow-${unique()}`); // a marker of its own: BuildKit must not reuse a cached sleep
+    // the slow build checks the registry with the fast one, and finishes seconds after it tagged
+    writeFileSync(
+      join(slow, 'Dockerfile'),
+      `${readFileSync(join(slow, 'Dockerfile'), 'utf8')}RUN ["/bin/busybox", "sleep", "4"]\n`,
+    );
+    const [fast, late] = await Promise.all([
+      build({ context: context(`fast-${unique()}`), tags: tag, secrets: `token=${SECRET}` }),
+      build({ context: slow, tags: tag, secrets: `token=${SECRET}` }),
+    ]);
+    ok(fast);
+    expect(late.code).toBe(1);
+    expect(errorLines(late)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^error: build-image: tag-policy immutable: ${tag.replace(/[.]/g, '\\.')} was pointed during this build to ${fast.out.digest}, not this build's sha256:[a-f0-9]{64}; no tag was moved and the new image was pushed untagged`,
+        ),
+      ),
+    ]);
+    expect(await served(tag)).toBe(fast.out.digest);
+  });
+
   test('buildah: the digest is computed before any push, so a refusal pushes nothing', async () => {
     const tag = `${repo}:b-${unique()}`;
     const first = ok(

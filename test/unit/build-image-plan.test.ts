@@ -243,11 +243,20 @@ describe('push targets', () => {
 describe('tag policy', () => {
   const ref = { ...parseReference('127.0.0.1:5000/a/b'), tag: 'v1' };
 
-  it('pushes by digest first only when an immutable tag exists', () => {
-    expect(choosePushMode(false, 'immutable', [{ ref, digest: D1 }])).toBe('none');
-    expect(choosePushMode(true, 'immutable', [])).toBe('tags');
-    expect(choosePushMode(true, 'immutable', [{ ref, digest: D1 }])).toBe('digest');
-    expect(choosePushMode(true, 'mutable', [{ ref, digest: D1 }])).toBe('tags');
+  it('immutable tags are pointed only after the push by digest (and a second look); mutable ones by the push', () => {
+    const existing = [{ ref, digest: D1 }];
+    expect(choosePushMode(false, 'immutable', existing, true)).toBe('none');
+    expect(choosePushMode(true, 'immutable', [], true)).toBe('digest');
+    expect(choosePushMode(true, 'immutable', existing, true)).toBe('digest');
+    expect(choosePushMode(true, 'mutable', existing, true)).toBe('tags');
+  });
+
+  it('the docker driver (no push by digest) pushes new tags with the image, and refuses to risk an existing one', () => {
+    expect(choosePushMode(true, 'immutable', [], false)).toBe('tags');
+    expect(choosePushMode(true, 'mutable', [{ ref, digest: D1 }], false)).toBe('tags');
+    expect(() => choosePushMode(true, 'immutable', [{ ref, digest: D1 }], false)).toThrow(
+      /^tag-policy immutable: 127\.0\.0\.1:5000\/a\/b:v1 exists already, and the docker driver cannot push by digest/,
+    );
   });
 
   it('a moved tag is refused in one line saying what was left behind', () => {
@@ -260,6 +269,11 @@ describe('tag policy', () => {
       `tag-policy immutable: 127.0.0.1:5000/a/b:v1 already points to ${D1}, not this build's ${D2}; no tag was moved and the new image was pushed untagged as 127.0.0.1:5000/a/b@${D2}`,
     );
     expect(refuseMove(moved, D2, 'nothing').message).toMatch(/no tag was moved and nothing was pushed$/);
+    expect(refuseMove(moved, D2, 'untagged', 'during this build').message).toMatch(
+      new RegExp(
+        `^tag-policy immutable: 127.0.0.1:5000/a/b:v1 was pointed during this build to ${D1}, not this build's ${D2}; no tag was moved`,
+      ),
+    );
   });
 });
 

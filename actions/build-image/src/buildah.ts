@@ -35,6 +35,7 @@ const secretFile = (req: BuildRequest, i: number) => path.join(req.workDir, 'sec
 export class Buildah implements ImageBuilder {
   private readonly local = `localhost/kubeline-build:${crypto.randomBytes(6).toString('hex')}`;
   readonly pushesUntagged = false;
+  readonly canPushByDigest = true;
   /** What this builder left in local storage, for cleanup(): a manifest list or an image. */
   private made: 'manifest' | 'image' | undefined;
 

@@ -69,9 +69,14 @@ export interface ImageBuilder {
   readonly description: string;
   /** In push mode `digest`, whether the image is already in the registry (untagged) or only its digest is known. */
   readonly pushesUntagged: boolean;
+  /** Whether push mode `digest` is possible (buildx's docker driver cannot push by digest). */
+  readonly canPushByDigest: boolean;
   build(req: BuildRequest): Promise<BuildResult>;
-  /** Points tags at an image already pushed by digest (push mode `digest`). */
-  tag(req: BuildRequest, refs: TaggedRef[], digest: string): Promise<void>;
+  /**
+   * Pushes the tags of an image built in push mode `digest` but not pushed yet; an image already
+   * pushed untagged is tagged in the registry instead (registry-check.ts).
+   */
+  tag?(req: BuildRequest, refs: TaggedRef[], digest: string): Promise<void>;
   /** Bytes of the image as pushed (layers and config), when the builder can tell. */
   size(req: BuildRequest, result: BuildResult): Promise<{ bytes: number; note?: string } | undefined>;
   /** Frees what the build left behind locally. */

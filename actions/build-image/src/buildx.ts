@@ -22,7 +22,6 @@ import { buildxArgs, cacheExportErrors, isCacheExportFailure, secretEnv } from '
 import { gatedFlags } from './buildx-features.js';
 import { buildxCacheUse } from './cache-use.js';
 import { trustedCaEnv } from './registry-tls.js';
-import type { TaggedRef } from './targets.js';
 
 interface Manifest {
   config?: { size: number };
@@ -38,6 +37,10 @@ export class Buildx implements ImageBuilder {
     private readonly version: string,
     private readonly chosen: ChosenBuilder,
   ) {}
+
+  get canPushByDigest(): boolean {
+    return this.chosen.driver !== 'docker';
+  }
 
   private get builder(): string {
     return this.chosen.name;
@@ -132,28 +135,6 @@ export class Buildx implements ImageBuilder {
       timeoutMs: LOCAL_CALL_TIMEOUT_MS,
     });
     return /^Platforms:\s+([^,\s]+)/m.exec(r.stdout)?.[1];
-  }
-
-  /** `imagetools create --prefer-index=false` copies a single source as is, so the digest stays the same. */
-  async tag(req: BuildRequest, refs: TaggedRef[], digest: string): Promise<void> {
-    const byRepo = new Map<string, TaggedRef[]>();
-    for (const r of refs) byRepo.set(imageName(r), [...(byRepo.get(imageName(r)) ?? []), r]);
-    for (const [repo, list] of byRepo) {
-      const tags = list.flatMap((r) => ['--tag', `${repo}:${r.tag}`]);
-      const args = ['imagetools', 'create', '--builder', this.builder, '--prefer-index=false'];
-      try {
-        await exec(this.bin, [...args, ...tags, `${repo}@${digest}`], {
-          env: this.env(req),
-          timeoutMs: REGISTRY_CALL_TIMEOUT_MS,
-        });
-      } catch (err) {
-        if (!(err instanceof ToolError)) throw err;
-        throw new KubelineError(
-          `buildx could not point ${list.map((r) => r.tag).join(', ')} at ${repo}@${digest}; the image stays pushed, untagged`,
-          err.details,
-        );
-      }
-    }
   }
 
   /** Layers and config as the registry holds them, summed over the platforms of an index. */

@@ -30,7 +30,14 @@ import type { BuildRequest, BuildResult, ImageBuilder, PushMode } from './builde
 import { createdAt, defaultTags, ociLabels } from './default-tags.js';
 import { readGitContext } from './git-context.js';
 import { inputSpec } from './inputs.js';
-import { checkPlatforms, confirmPushed, lookupTags, registryClients } from './registry-check.js';
+import {
+  checkPlatforms,
+  confirmPushed,
+  lookupTags,
+  pointTags,
+  registryClients,
+  type ClientFor,
+} from './registry-check.js';
 import { writeSummary } from './report.js';
 import { locateSources } from './sources.js';
 import { choosePushMode, movedTags, refuseMove, type ExistingTag } from './tag-policy.js';
@@ -123,14 +130,24 @@ function buildRequest(
 type Plan = Awaited<ReturnType<typeof plan>>;
 
 /** Builds and points the tags; under the immutable policy a tag only ever points to the digest it had. */
-async function buildAndTag(builder: ImageBuilder, req: BuildRequest, existing: ExistingTag[]) {
+async function buildAndTag(
+  builder: ImageBuilder,
+  req: BuildRequest,
+  existing: ExistingTag[],
+  client: ClientFor,
+) {
   const result = await builder.build(req);
   const moved = movedTags(existing, result.digest);
   if (req.push === 'digest') {
-    if (moved.length) throw refuseMove(moved, result.digest, builder.pushesUntagged ? 'untagged' : 'nothing');
+    const leftBehind = builder.pushesUntagged ? 'untagged' : 'nothing';
+    if (moved.length) throw refuseMove(moved, result.digest, leftBehind);
     const known = new Set(existing.map((e) => formatReference(e.ref)));
     const fresh = req.targets.filter((t) => !known.has(formatReference(t)));
-    if (fresh.length) await builder.tag(req, fresh, result.digest);
+    // Tags that were new when the build started may have been taken by another build since.
+    const taken = fresh.length ? movedTags(await lookupTags(fresh, client), result.digest) : [];
+    if (taken.length) throw refuseMove(taken, result.digest, leftBehind, 'during this build');
+    if (fresh.length && builder.tag) await builder.tag(req, fresh, result.digest);
+    else if (fresh.length) await pointTags(fresh, result.digest, client);
   }
   for (const m of moved) log.info(`tag ${formatReference(m.ref)} moved from ${m.digest} to ${result.digest}`);
   return { result, moved };
@@ -199,13 +216,13 @@ async function main(ctx: ActionContext<OutputName>): Promise<void> {
     const req = buildRequest(
       inputs,
       p,
-      choosePushMode(inputs.push, p.policy, existing),
+      choosePushMode(inputs.push, p.policy, existing, created.canPushByDigest),
       { dockerConfig: login?.dockerConfig, registryCa },
       workDir,
     );
     ctx.log.info(`building ${p.targets.map(formatReference).join(', ')} with ${builder.description}`);
     const buildStarted = Date.now();
-    const { result, moved } = await buildAndTag(builder, req, existing);
+    const { result, moved } = await buildAndTag(builder, req, existing, client);
     const buildMs = Date.now() - buildStarted;
 
     const [indexPlatforms, size] = await Promise.all([

@@ -1,4 +1,4 @@
-import { KubelineError } from '@kubeline/runtime';
+import { KubelineError, UserError } from '@kubeline/runtime';
 import { RegistryClient, formatReference, imageName, type Credentials } from '@kubeline/image';
 import type { ExistingTag } from './tag-policy.js';
 import type { TaggedRef } from './targets.js';
@@ -13,7 +13,7 @@ export function registryClients(credentials: Credentials | undefined, caFile: st
   };
 }
 
-type ClientFor = ReturnType<typeof registryClients>;
+export type ClientFor = ReturnType<typeof registryClients>;
 
 /** The digest each target tag points to today; tags that do not exist yet are left out. */
 export async function lookupTags(targets: TaggedRef[], client: ClientFor): Promise<ExistingTag[]> {
@@ -32,6 +32,20 @@ export async function lookupTags(targets: TaggedRef[], client: ClientFor): Promi
     .flat()
     .filter((f) => f.manifest)
     .map((f) => ({ ref: f.ref, digest: f.manifest!.digest }));
+}
+
+/** Points each tag at the image pushed untagged; read back with the rest by confirmPushed. */
+export async function pointTags(refs: TaggedRef[], digest: string, client: ClientFor): Promise<void> {
+  for (const ref of refs) {
+    try {
+      await client(ref.registry).tag(ref.repository, digest, ref.tag);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new KubelineError(
+        `could not point ${formatReference(ref)} at ${imageName(ref)}@${digest} (${(err as Error).message}); the image stays pushed, untagged`,
+      );
+    }
+  }
 }
 
 /**
@@ -58,7 +72,7 @@ export async function confirmPushed(
       const found = await client(t.registry).manifest(t);
       if (found?.digest !== digest)
         throw new KubelineError(
-          `${formatReference(t)} points to ${found?.digest ?? 'nothing'} after the push, not the built ${digest}`,
+          `${formatReference(t)} points to ${found?.digest ?? 'nothing'} after the push, not the built ${digest}: another push of the same tag landed at the same moment`,
         );
       return [];
     }),

@@ -10,12 +10,27 @@ export interface ExistingTag {
 }
 
 /**
- * Under the immutable policy a tag that exists already may only be confirmed, never moved, and the
- * new digest is only known after the build: such builds push by digest first and tag afterwards.
+ * Under the immutable policy a tag may only be confirmed, never moved, and the new digest is only
+ * known after the build: such builds push by digest and tag afterwards, once the registry has been
+ * asked again — a build of the same new tag that finished meanwhile must not be overwritten. (The
+ * registry API has no conditional tag write: what is left is the moment between that check and the
+ * tag, and the read-back after it.)
  */
-export function choosePushMode(push: boolean, policy: TagPolicy, existing: ExistingTag[]): PushMode {
+export function choosePushMode(
+  push: boolean,
+  policy: TagPolicy,
+  existing: ExistingTag[],
+  canPushByDigest: boolean,
+): PushMode {
   if (!push) return 'none';
-  return policy === 'immutable' && existing.length > 0 ? 'digest' : 'tags';
+  if (policy === 'mutable') return 'tags';
+  if (canPushByDigest) return 'digest';
+  // buildx's docker driver pushes tags with the image: new tags can still be pushed that way (only
+  // the second look is lost), but an existing one would be moved before it could be checked.
+  if (existing.length === 0) return 'tags';
+  throw new UserError(
+    `tag-policy immutable: ${formatReference(existing[0]!.ref)} exists already, and the docker driver cannot push by digest to compare the new image with it before tagging; use a BuildKit builder (buildx-builder, buildkit-host, or docker/setup-buildx-action) or tag-policy: mutable`,
+  );
 }
 
 /** Existing tags that point somewhere other than the new digest. */
@@ -28,6 +43,7 @@ export function refuseMove(
   moved: ExistingTag[],
   digest: string,
   leftBehind: 'untagged' | 'nothing',
+  when = 'already',
 ): UserError {
   const first = moved[0]!;
   const more = moved.length > 1 ? ` (and ${moved.length - 1} more tag${moved.length > 2 ? 's' : ''})` : '';
@@ -36,6 +52,6 @@ export function refuseMove(
       ? `the new image was pushed untagged as ${imageName(first.ref)}@${digest}`
       : 'nothing was pushed';
   return new UserError(
-    `tag-policy immutable: ${formatReference(first.ref)} already points to ${first.digest}, not this build's ${digest}${more}; no tag was moved and ${left}`,
+    `tag-policy immutable: ${formatReference(first.ref)} ${when === 'already' ? 'already points' : `was pointed ${when}`} to ${first.digest}, not this build's ${digest}${more}; no tag was moved and ${left}`,
   );
 }

@@ -140,6 +140,28 @@ export class RegistryClient {
     return JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
   }
 
+  /**
+   * Points `tag` at the manifest `digest` that `repository` already holds: the same bytes put under
+   * the tag, so the digest stays the one pushed. Needs push access (the token is asked again for it).
+   */
+  async tag(repository: string, digest: string, tag: string): Promise<void> {
+    const got = await this.request(`/v2/${repository}/manifests/${digest}`, 'GET', repository, {
+      accept: MANIFEST_TYPES.join(', '),
+    });
+    if (got.status !== 200) throw this.failure(got, `${repository}@${digest}`);
+    const mediaType =
+      (JSON.parse(got.body.toString('utf8')) as { mediaType?: string }).mediaType ??
+      String(got.headers['content-type'] ?? '');
+    const put = await this.request(
+      `/v2/${repository}/manifests/${tag}`,
+      'PUT',
+      repository,
+      { 'content-type': mediaType, 'content-length': String(got.body.length) },
+      got.body,
+    );
+    if (put.status !== 201 && put.status !== 200) throw this.failure(put, `${repository}:${tag}`);
+  }
+
   private descriptors(res: Response): Descriptor[] {
     const doc = JSON.parse(res.body.toString('utf8')) as { manifests?: Descriptor[] };
     return doc.manifests ?? [];
@@ -161,11 +183,12 @@ export class RegistryClient {
     method: string,
     repository: string,
     headers: Record<string, string>,
+    body?: Buffer,
   ): Promise<Response> {
-    let res = await this.send(pathname, method, headers);
+    let res = await this.send(pathname, method, headers, body);
     if (res.status === 401 && res.headers['www-authenticate']) {
       await this.authenticate(String(res.headers['www-authenticate']), repository);
-      res = await this.send(pathname, method, headers);
+      res = await this.send(pathname, method, headers, body);
     }
     return res;
   }
@@ -198,13 +221,20 @@ export class RegistryClient {
     this.token = `Bearer ${token}`;
   }
 
-  private async send(pathname: string, method: string, headers: Record<string, string>): Promise<Response> {
+  private async send(
+    pathname: string,
+    method: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+  ): Promise<Response> {
     const host = apiHost(this.registry);
     const attempt = (scheme: string) =>
-      this.raw(new URL(`${scheme}://${host}${pathname}`), method, {
-        ...headers,
-        ...(this.token ? { authorization: this.token } : {}),
-      });
+      this.raw(
+        new URL(`${scheme}://${host}${pathname}`),
+        method,
+        { ...headers, ...(this.token ? { authorization: this.token } : {}) },
+        body,
+      );
     if (RegistryClient.plainHttp.has(host)) return attempt('http');
     try {
       return await attempt('https');
@@ -218,7 +248,7 @@ export class RegistryClient {
     }
   }
 
-  private raw(url: URL, method: string, headers: Record<string, string>): Promise<Response> {
+  private raw(url: URL, method: string, headers: Record<string, string>, body?: Buffer): Promise<Response> {
     return retry(
       () =>
         new Promise<Response>((resolve, reject) => {
@@ -260,7 +290,7 @@ export class RegistryClient {
               );
             else reject(e);
           });
-          req.end();
+          req.end(body);
         }),
       { attempts: 3, baseDelayMs: 500 },
     );
