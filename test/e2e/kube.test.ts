@@ -269,7 +269,7 @@ describe('with the namespace-scoped kubeconfig', () => {
     );
   });
 
-  it('canI and requireAccess answer by SelfSubjectAccessReview', async () => {
+  it('canI answers by SelfSubjectAccessReview, requireAccess by one SelfSubjectRulesReview (access reviews for the rest)', async () => {
     expect((await canI(cluster, 'create', 'deployments.apps', namespace)).allowed).toBe(true);
     expect((await canI(cluster, 'create', 'deployments.apps', 'kube-system')).allowed).toBe(false);
     await expect(

@@ -1,11 +1,8 @@
+import { rulesGrant, type ResourceAttributes, type ResourceRule } from './access-rules.js';
 import type { Cluster } from './client.js';
 import { KubeAccessError } from './errors.js';
 
-export interface ResourceAttributes {
-  resource: string;
-  group: string;
-  subresource?: string;
-}
+export type { ResourceAttributes } from './access-rules.js';
 
 /** kubectl's spelling to the API's parts: `deployments.apps/scale` → deployments, apps, scale. */
 export function parseResource(spelling: string): ResourceAttributes {
@@ -53,16 +50,43 @@ export async function whoAmI(cluster: Cluster): Promise<string> {
 }
 
 /**
+ * What the namespace's rules grant, by one SelfSubjectRulesReview: undefined when they cannot be
+ * the answer — a webhook (or node) authorizer leaves them incomplete, or the review itself failed.
+ */
+async function namespaceRules(cluster: Cluster, namespace: string): Promise<ResourceRule[] | undefined> {
+  try {
+    const review = await cluster.authorization.createSelfSubjectRulesReview({
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectRulesReview',
+        spec: { namespace },
+      },
+    });
+    return review.status?.incomplete ? undefined : (review.status?.resourceRules ?? []);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Checks every permission a step needs before it starts, so a missing one is named up front
- * instead of surfacing half-way through a deploy.
+ * instead of surfacing half-way through a deploy. One rules review answers them all; what it does
+ * not grant is asked one by one (SelfSubjectAccessReview), the authorizers' own final word.
  */
 export async function requireAccess(
   cluster: Cluster,
   namespace: string,
   needs: readonly (readonly [verb: string, resource: string])[],
 ): Promise<void> {
-  const answers = await Promise.all(needs.map(([verb, res]) => canI(cluster, verb, res, namespace)));
-  const missing = needs.filter((_, i) => !answers[i]!.allowed).map(([verb, res]) => `${verb} ${res}`);
+  const rules = await namespaceRules(cluster, namespace);
+  const allowed = await Promise.all(
+    needs.map(async ([verb, res]) =>
+      rules && rulesGrant(rules, { verb, ...parseResource(res) })
+        ? true
+        : (await canI(cluster, verb, res, namespace)).allowed,
+    ),
+  );
+  const missing = needs.filter((_, i) => !allowed[i]).map(([verb, res]) => `${verb} ${res}`);
   if (!missing.length) return;
   const user = await whoAmI(cluster);
   throw new KubeAccessError(`forbidden: ${user} cannot ${missing.join(', ')} in namespace ${namespace}`, 403);

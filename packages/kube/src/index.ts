@@ -35,6 +35,7 @@ export {
   type ErrorContext,
 } from './errors.js';
 export { canI, whoAmI, requireAccess, parseResource, type AccessAnswer } from './access.js';
+export { ruleGrants, rulesGrant, type ResourceRequest, type ResourceRule } from './access-rules.js';
 export {
   rolloutStatus,
   ROLLOUT_KINDS,
