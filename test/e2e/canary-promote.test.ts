@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import {
+  contractOf,
   env,
   failedOneLine,
   fakeDigest,
@@ -40,6 +41,16 @@ const share = (records: TrafficRecord[], from: number, to: number) => {
 };
 const failures = (records: TrafficRecord[], version?: string) =>
   records.filter((r) => (version === undefined || r.version === version) && r.status !== 200);
+
+/** The quota controller has counted the namespace: until then the quota's admission refuses pods. */
+async function waitForQuotaUsage(namespace: string, name: string, pods: string): Promise<void> {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  const deadline = Date.now() + 30_000;
+  while ((await core.readNamespacedResourceQuota({ name, namespace })).status?.used?.pods !== pods) {
+    if (Date.now() > deadline) throw new Error(`ResourceQuota ${name} never counted ${pods} pods`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 describe('canary-promote through a Gateway API HTTPRoute', () => {
   const ns = useTestNamespace('canary');
@@ -86,6 +97,58 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     expect(failures(records).map((x) => ({ ...x, at: x.at - start }))).toEqual([]);
     expect(r.summary).toContain('```mermaid');
     expect(r.summary).toMatch(/\| 2 \| 50% \|.*Successful/);
+  });
+
+  test('stable that cannot become ready with the canary image gets its old image back: aborted, all traffic on stable', async () => {
+    scene = await stableScene(ns.name);
+    const kube = adminKubeConfig();
+    const core = kube.makeApiClient(CoreV1Api);
+    // Room for stable's 2 pods and the canary's 2, not for the surge pod of stable's own rollout: at
+    // promotion the new ReplicaSet is refused (FailedCreate) while the canary, run from the same
+    // template, passed. The Deployment's progress deadline then fails the rollout.
+    await core.createNamespacedResourceQuota({
+      namespace: ns.name,
+      body: { metadata: { name: 'pods' }, spec: { hard: { pods: '4' } } },
+    });
+    await waitForQuotaUsage(ns.name, 'pods', '2');
+    await kube.makeApiClient(AppsV1Api).patchNamespacedDeployment({
+      name: 'web',
+      namespace: ns.name,
+      body: [{ op: 'add', path: '/spec/progressDeadlineSeconds', value: 8 }],
+    });
+    const traffic = startTraffic(scene.host, { rps: 40, maxSeconds: 120 });
+    const r = await promote(canaryInputs(scene, { steps: '50,100', interval: '5s' }));
+    await new Promise((res) => setTimeout(res, 2_000)); // the router's propagation after the run's end
+    const records = await traffic.stop();
+
+    const line = failedOneLine(r);
+    console.log(`stable refused by the quota at promotion → ${line}`);
+    expect(line).toMatch(
+      /^error: canary-promote: canary of Deployment web aborted: promotion failed: stable Deployment web did not become ready with the canary's image: ProgressDeadlineExceeded: cannot create pods: .*exceeded quota: pods.*; it runs its old image again; all traffic is on stable$/,
+    );
+    expect(r.outputs).toMatchObject({
+      result: 'aborted',
+      weight: '0',
+      'steps-completed': '2',
+      'stable-image': scene.stableImage,
+    });
+    expect(r.outputs.reason).toMatch(
+      /^promotion failed: stable Deployment web did not become ready with the canary's image: .*exceeded quota.*; it runs its old image again$/,
+    );
+    expect(r.summary).toContain('Why Deployment web failed');
+    const web = await readDeployment(ns.name, 'web');
+    expect(image(web)).toBe(scene.stableImage);
+    expect(isRolledOut(web)).toBe(true);
+    expect(await canaryWeight(ns.name)).toBe(0);
+    expect((await routeRefs(ns.name)).map((x) => x.name)).toEqual(['web']);
+    expect(await deploymentExists(ns.name, 'web-canary')).toBe(false);
+    const { holder, state } = await canaryState(ns.name);
+    expect(holder).toBeUndefined();
+    expect(state).toMatchObject({ phase: 'aborted', weight: 0, stableImage: scene.stableImage });
+    expect(readMeasurements(r.outputs.measurements!).timeline.at(-1)!.event).toBe('aborted');
+    // The canary served everything at 100% while stable failed; then stable again, and no request failed.
+    expect(records.slice(-20).map((x) => x.version)).toEqual(Array(20).fill('v1'));
+    expect(failures(records)).toEqual([]);
   });
 
   test('an error spike at 25% aborts early: all traffic on stable within seconds, stable never fails', async () => {
@@ -482,5 +545,23 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     succeeded(r);
     expect(r.outputs).toMatchObject({ result: 'promoted', 'steps-completed': '2' });
     expect(await routeRules(ns.name)).toHaveLength(1); // the A/B rule left with the canary
+  });
+});
+
+describe('canary-promote access', () => {
+  test('a least-privilege kubeconfig is refused up front, every missing verb named (one rules review, access reviews for the rest)', async () => {
+    const r = await runAction('canary-promote', {
+      deployment: 'web',
+      namespace: env.LIMITED_NAMESPACE,
+      kubeconfig: env.KUBECONFIG_LIMITED,
+      image: contractOf(repository, fakeDigest()),
+      'prometheus-url': env.PROMETHEUS_URL,
+    });
+    const user = `system:serviceaccount:${env.LIMITED_NAMESPACE}:kubeline-deployer`;
+    // Its Role grants Deployments (and their scale), Pods, Services, Events and Leases: only the route is missing.
+    expect(failedOneLine(r)).toBe(
+      `error: canary-promote: forbidden: ${user} cannot get httproutes.gateway.networking.k8s.io, update httproutes.gateway.networking.k8s.io, watch httproutes.gateway.networking.k8s.io in namespace ${env.LIMITED_NAMESPACE}`,
+    );
+    expect(await deploymentExists(env.LIMITED_NAMESPACE, 'web-canary')).toBe(false);
   });
 });

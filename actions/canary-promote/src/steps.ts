@@ -19,6 +19,7 @@ import {
   diagnose,
   renderDiagnostics,
   watchForFault,
+  type RolloutResult,
 } from '@kubeline/kube';
 import { AnalysisLedger, Prometheus, certainFailure, judge, type Judgement } from '@kubeline/analysis';
 import {
@@ -163,17 +164,18 @@ export class Rollout {
     });
     if (!r.ok)
       throw new KubelineError(
-        `canary ${canaryName(this.t.deployment)} did not become ready with ${replicas} replicas: ${await this.diagnosis(r.message)}`,
+        `canary ${canaryName(this.t.deployment)} did not become ready with ${replicas} replicas: ${await this.diagnosis(canaryName(this.t.deployment), r)}`,
       );
     return replicas;
   }
 
-  private async diagnosis(fallback: string): Promise<string> {
+  /** Why a Deployment (the canary, or stable on promotion) did not become ready, in one line. */
+  private async diagnosis(deployment: string, r: RolloutResult): Promise<string> {
     const d = await collectDiagnostics(this.t.cluster, this.t.namespace, {
-      owner: { kind: 'Deployment', name: canaryName(this.t.deployment) },
+      owner: { kind: 'Deployment', name: deployment },
     });
     renderDiagnostics(this.ctx.summary, d);
-    return diagnose(d) || fallback;
+    return diagnose(d) || r.message;
   }
 
   /** The shared fail-fast verdict on the canary's pods, for the whole run: it aborts at once. */
@@ -396,15 +398,7 @@ export class Rollout {
       timeoutMs: this.inputs['ready-timeout'] ?? 300_000,
       restarts: this.inputs['fail-fast-restarts'] ?? 2,
     });
-    if (!r.ok) {
-      // Stable itself failed with the new image: it goes back to the image it ran, traffic to it.
-      await promoteStable(
-        this.t,
-        { ...s, image: s.stableImage },
-        { timeoutMs: this.inputs['ready-timeout'] ?? 300_000, restarts: 1000 },
-      );
-      return this.revert(`stable did not become ready with the canary's image: ${r.message}`, 'aborted');
-    }
+    if (!r.ok) return this.restoreStable(r);
     await this.router.reset();
     this.timeline.push({ at: Date.now(), weight: 0, event: 'promoted' });
     const problems = await removeCanary(this.t, s);
@@ -416,6 +410,30 @@ export class Rollout {
     };
     await this.lease.release(s);
     this.ctx.log.info(`promoted: Deployment ${this.t.deployment} runs ${s.image}; the canary is removed`);
+  }
+
+  /**
+   * Stable failed with the canary's image: the cause is read while the failed revision is still
+   * there, stable gets its old image back, then the traffic (all on the canary after a 100% step)
+   * returns to it as after any abort.
+   */
+  private async restoreStable(failed: RolloutResult): Promise<void> {
+    const s = this.state;
+    const cause = await this.diagnosis(this.t.deployment, failed).catch(() => failed.message);
+    const back = await promoteStable(
+      this.t,
+      { ...s, image: s.stableImage },
+      // Its old pods keep the restarts of their whole life: no crash-loop verdict on them.
+      { timeoutMs: this.inputs['ready-timeout'] ?? 300_000, restarts: Number.MAX_SAFE_INTEGER },
+    ).catch((e: unknown) => ({ ok: false, message: (e as Error).message }));
+    const restored = back.ok
+      ? 'it runs its old image again'
+      : `restoring its old image failed: ${back.message}`;
+    if (!back.ok) this.ctx.log.warning(`Deployment ${this.t.deployment}: ${restored}`);
+    return this.revert(
+      `promotion failed: stable Deployment ${this.t.deployment} did not become ready with the canary's image: ${cause}; ${restored}`,
+      'aborted',
+    );
   }
 
   /** Traffic back on stable first, then the canary removed; safe to call twice (cancel + abort). */
