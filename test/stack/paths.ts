@@ -25,6 +25,7 @@ export const paths = {
   bin: join(stackDir, 'bin'),
   git: join(stackDir, 'git'),
   gitServer: join(stackDir, 'git-server'),
+  sshServer: join(stackDir, 'ssh-server'),
   npmRegistry: join(stackDir, 'npm-registry'),
   flux: join(stackDir, 'flux'),
   gobinScript: join(repoRoot, 'test', 'stack', 'gobin', 'build.sh'),

@@ -8,6 +8,7 @@ import { mirrorContent, mirrorServer } from './mirror.js';
 import { fluxCrds, helmController, kustomizeController, sourceController } from './flux.js';
 import { gatewayApi, traefik } from './gateway.js';
 import { gitServer } from './git-server.js';
+import { sshServer } from './ssh-server.js';
 import { npmRegistry } from './npm-registry.js';
 import { prometheus } from './prometheus.js';
 import { openRegistry, tlsAuthRegistry } from './registries.js';
@@ -35,6 +36,7 @@ export const plan: PlannedUnit[] = [
   { unit: gatewayApi, after: ['kube-apiserver'] },
   { unit: traefik, after: ['gateway-api', 'prometheus'] },
   { unit: gitServer, after: [] },
+  { unit: sshServer, after: [] },
   { unit: npmRegistry, after: [] },
   { unit: fluxCrds, after: ['kube-apiserver'] },
   { unit: sourceController, after: ['flux-crds'] },

@@ -146,10 +146,22 @@ export function gitEnvironment(remote: GitRemote, auth: GitAuth, workDir: string
   return env;
 }
 
+/**
+ * The key as ssh can load it: a secret pasted on Windows (CRLF), indented in YAML or stripped of its
+ * last newline fails with a bare "error in libcrypto"; none of that whitespace is part of the key.
+ */
+function keyFileText(key: string): string {
+  return `${key
+    .trim()
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .join('\n')}\n`;
+}
+
 function sshCommand(auth: Extract<GitAuth, { kind: 'ssh-key' }>, workDir: string): string {
   const key = path.join(workDir, 'git-ssh-key');
   const knownHosts = path.join(workDir, 'git-known-hosts');
-  fs.writeFileSync(key, auth.key.endsWith('\n') ? auth.key : `${auth.key}\n`, { mode: 0o600 });
+  fs.writeFileSync(key, keyFileText(auth.key), { mode: 0o600 });
   fs.writeFileSync(knownHosts, auth.knownHosts, { mode: 0o600 });
   return [
     'ssh',
@@ -163,6 +175,9 @@ function sshCommand(auth: Extract<GitAuth, { kind: 'ssh-key' }>, workDir: string
     'StrictHostKeyChecking=yes',
     '-o',
     `UserKnownHostsFile=${shellQuote(knownHosts)}`,
+    // only the known-hosts input vouches for a host, not the runner's /etc/ssh/ssh_known_hosts
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
     '-o',
     'ConnectTimeout=30',
   ].join(' ');

@@ -180,8 +180,28 @@ export class Checkout {
   }
 }
 
-/** git's own last line, without the `fatal:` prefix (it carries the server's reason). */
+/**
+ * ssh's reason in the inputs' terms: git's own line after it ("Could not read from remote
+ * repository") would hide whether the host key, the key or the key file was at fault.
+ */
+export function sshReason(stderr: string): string | undefined {
+  const unknown = /No (\S+) host key is known for (\S+)/.exec(stderr);
+  if (unknown) return `host key verification failed: known-hosts has no ${unknown[1]} key for ${unknown[2]}`;
+  const changed = /Host key for (\S+) has changed/.exec(stderr);
+  if (changed)
+    return `host key verification failed: ${changed[1]} showed a host key that is not the one in known-hosts`;
+  if (/Host key verification failed/.test(stderr)) return 'host key verification failed (see known-hosts)';
+  const load = /^Load key "[^"]*": (.*)$/m.exec(stderr);
+  if (load) return `ssh-key could not be loaded (${load[1]!.trim()}): is it an unencrypted private key?`;
+  const denied = /^(\S+): Permission denied \(([^)]*)\)/m.exec(stderr);
+  if (denied) return `${denied[1]} refused ssh-key (Permission denied (${denied[2]}))`;
+  return undefined;
+}
+
+/** git's own last line, without the `fatal:` prefix (it carries the server's reason); ssh's first. */
 export function gitReason(stderr: string): string {
+  const ssh = sshReason(stderr);
+  if (ssh) return ssh;
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())

@@ -9,6 +9,17 @@ import { loadStackEnv } from './stack-env.js';
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The ssh client key tests pass as `ssh-key`: whole, and each base64 line (a partial leak counts)
+ * but the first, which is the `openssh-key-v1` header every unencrypted ed25519 key shares.
+ */
+function sshKeySecrets(file: string | undefined): string[] {
+  if (!file || !existsSync(file)) return [];
+  const key = readFileSync(file, 'utf8').trim();
+  const lines = key.split('\n').filter((line) => !line.startsWith('-----'));
+  return [key, ...lines.slice(1)];
+}
+
 function stackSecrets(): string[] {
   const env = loadStackEnv();
   const limited = parse(readFileSync(env.KUBECONFIG_LIMITED, 'utf8')) as {
@@ -27,6 +38,7 @@ function stackSecrets(): string[] {
   return [
     env.AUTH_REGISTRY_PASSWORD,
     ...git,
+    ...sshKeySecrets(env.GIT_SSH_KEY),
     ...(limited.users ?? []).map((u) => u.user?.token ?? ''),
     ...(admin.users ?? []).map((u) => u.user?.['client-key-data'] ?? ''),
   ].filter((s) => s.length >= 8);

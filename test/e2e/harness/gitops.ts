@@ -28,6 +28,32 @@ export function gitServer(): GitServer {
   return { url, user, password, root };
 }
 
+/** The stack's sshd (test/stack/ssh-server.ts): the same repositories as `gitServer()`, over ssh. */
+export interface GitSsh {
+  /** ssh://<user>@127.0.0.1:<port><abs path of .stack/git>; a repository is `${url}/${name}.git`. */
+  url: string;
+  /** The client's private key (what an `ssh-key` input is given) and its file. */
+  key: string;
+  keyFile: string;
+  /** The server's `[127.0.0.1]:<port> ssh-ed25519 …` line (what a `known-hosts` input is given). */
+  knownHosts: string;
+}
+
+export function gitSsh(): GitSsh {
+  const env = loadStackEnv();
+  const { GIT_SSH_URL: url, GIT_SSH_KEY: keyFile, GIT_SSH_KNOWN_HOSTS: knownHostsFile } = env;
+  if (!url || !keyFile || !knownHostsFile)
+    throw new Error('the stack env has no GIT_SSH_* keys: run npm run stack:up (a stack with ssh-server)');
+  return {
+    url,
+    key: readFileSync(keyFile, 'utf8'),
+    keyFile,
+    knownHosts: readFileSync(knownHostsFile, 'utf8'),
+  };
+}
+
+export const sshRepoUrl = (name: string) => `${gitSsh().url}/${name}.git`;
+
 /** owner/name (1–3 segments, as the server serves them), without `.git`. */
 const REPO_NAME = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*){0,2}$/i;
 
