@@ -47,3 +47,9 @@ export function table(title: string, baseline: string, times: Map<string, number
   });
   return [`${title} — median wall time, ratio to ${baseline}`, ...rows].join('\n');
 }
+
+/** The nearest-rank percentile `p` (0–100) of `xs`. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
+}

@@ -9,11 +9,12 @@ import { coldStart } from './cold-start.js';
 import { failFast } from './fail-fast.js';
 import { gitops } from './gitops.js';
 import { helmDeploy } from './helm-deploy.js';
+import { pipelines } from './pipelines.js';
 import { trivyScanOverhead } from './trivy-scan.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 11);
 const only = process.argv.slice(2);
-const sections: Array<[string, () => string]> = [
+const sections: Array<[string, () => string | Promise<string>]> = [
   ['cold-start', () => coldStart(runs)],
   ['trivy-scan', () => trivyScanOverhead(Math.max(7, runs))],
   ['build-image', () => buildImageOverhead(Math.max(5, Math.round(runs / 2)))],
@@ -21,6 +22,7 @@ const sections: Array<[string, () => string]> = [
   ['fail-fast', () => failFast()],
   ['canary', () => canary()],
   ['gitops', () => gitops(5)],
+  ['pipelines', () => pipelines(Number(process.env.BENCH_PIPELINES ?? 20))],
 ];
 
 console.log(
@@ -39,5 +41,5 @@ if (!only.length || only.some((o) => o !== 'cold-start')) {
 }
 for (const [name, section] of sections) {
   if (only.length && !only.includes(name)) continue;
-  console.log(`${section()}\n`);
+  console.log(`${await section()}\n`);
 }
