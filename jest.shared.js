@@ -6,6 +6,7 @@ export const shared = {
   moduleNameMapper: {
     '^@kubeline/(runtime|tools|kube|image|helm|signing|analysis|canary|gitops)$':
       '<rootDir>/packages/$1/src/index.ts',
+    '^@kubeline/gitops/input-spec$': '<rootDir>/packages/gitops/src/input-spec.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },

@@ -1,4 +1,5 @@
 import { input, type InputSpec, type InputValues } from '@kubeline/runtime';
+import { gitWriteInputs } from '@kubeline/gitops/input-spec';
 import type { InputName } from './action.generated.js';
 
 export const inputSpec = {
@@ -20,12 +21,7 @@ export const inputSpec = {
   kubeconfig: input.multiline(),
   context: input.string(),
   'helm-version': input.string(),
-  repository: input.string(),
-  branch: input.string({
-    pattern: /^(?!-|\/|.*(\/\/|\.\.|@\{|\/\.|\.lock$|\/$))[A-Za-z0-9._/-]{1,200}$/,
-    allowed: 'a branch name: letters, digits, . _ - and /, no "..", not starting with - or /',
-  }),
-  path: input.list(),
+  ...gitWriteInputs,
   'file-kind': input.enum([
     'auto',
     'kustomize',
@@ -34,22 +30,6 @@ export const inputSpec = {
     'argocd',
     'manifests',
   ] as const),
-  'values-path': input.string(),
-  'image-name': input.string(),
-  container: input.string({
-    pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    allowed: 'a container name: lowercase letters, digits and dashes',
-  }),
-  environment: input.string({
-    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
-    allowed: 'letters, digits, . _ and -, at most 63 characters',
-  }),
-  token: input.secret(),
-  username: input.string(),
-  'ssh-key': input.secret(),
-  'known-hosts': input.multiline(),
-  'author-name': input.string(),
-  'author-email': input.string({ pattern: /^[^\s<>@]+@[^\s<>@]+$/, allowed: 'an email address' }),
   'wait-for': input.list(),
 } satisfies InputSpec<InputName>;
 
