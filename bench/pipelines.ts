@@ -3,15 +3,21 @@
 // cost. Every step is a real bundle run as its own process with its own temp dir and HOME, as a
 // separate CI job would be; artifacts (image-json, scan report) pass between steps as files. The
 // runners share one tool cache, warmed by a first pipeline that is not measured. Requests are counted
-// twice: exactly, per pipeline, by a proxy its helm-deploy talks through (bench/apiserver-counter.ts),
-// and for the whole apiserver from apiserver_request_total, where other users of the stack count too.
+// twice: exactly, per pipeline, by a proxy its helm-deploy talks through
+// (test/support/apiserver-counter.ts), and for the whole apiserver from apiserver_request_total,
+// where other users of the stack count too.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadStackEnv, stackTool, type StackEnv } from '../test/e2e/harness/stack-env.js';
 import { NODE, ROOT } from '../test/support/processes.js';
-import { RequestCounter, servingCert, type Requests, type ServingCert } from './apiserver-counter.js';
+import {
+  RequestCounter,
+  servingCert,
+  type Requests,
+  type ServingCert,
+} from '../test/support/apiserver-counter.js';
 import { median, percentile } from './measure.js';
 
 const STEPS = ['build-image', 'trivy-scan', 'cosign-sign', 'helm-deploy'] as const;

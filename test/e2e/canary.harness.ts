@@ -47,14 +47,17 @@ function stableDeployment(image: string, replicas: number): V1Deployment {
   };
 }
 
-/** Stable `web` (v1) rolled out, a canary Service process (v2), and HTTPRoute `web` on stable alone. */
-export async function stableScene(ns: string, replicas = 2): Promise<Scene> {
+/**
+ * Stable `web` (v1) rolled out, a canary Service process (v2), and HTTPRoute `web` on stable alone;
+ * `readyTimeoutMs` bounds the wait for stable's replicas (a thousand on kwok take longer than two).
+ */
+export async function stableScene(ns: string, replicas = 2, readyTimeoutMs = 60_000): Promise<Scene> {
   const kube = adminKubeConfig();
   const stableImage = `${repository}@${fakeDigest()}`;
   await kube
     .makeApiClient(AppsV1Api)
     .createNamespacedDeployment({ namespace: ns, body: stableDeployment(stableImage, replicas) });
-  await waitForDeployment(kube, ns, 'web', 'rolled out', isRolledOut);
+  await waitForDeployment(kube, ns, 'web', 'rolled out', isRolledOut, readyTimeoutMs);
   const stable = await startRoutedApp({ kube, namespace: ns, service: 'web', version: 'v1' });
   const canary = await startRoutedApp({
     kube,

@@ -1,4 +1,4 @@
-import { countedRequest } from '../../bench/apiserver-counter.js';
+import { countedRequest } from '../support/apiserver-counter.js';
 
 describe('countedRequest: what apiserver_request_total would count a proxied request as', () => {
   test.each([

@@ -1,9 +1,9 @@
 // A counting proxy in front of the stack's apiserver. The apiserver's own counters cannot tell one
-// client from another (and other users of the stack count in them too), so a pipeline's steps get a
-// kubeconfig of their own pointing here — TLS on loopback with a throwaway certificate (helm-deploy
-// rightly refuses plain HTTP); the proxy speaks TLS to the apiserver with the admin kubeconfig's
-// client certificate — and every request is counted exactly,
-// by verb and resource as apiserver_request_total names them, with the namespaces it touched.
+// client from another (and other users of the stack count in them too), so the client measured (a
+// bench pipeline's steps, an e2e test's bundle) gets a kubeconfig of its own pointing here — TLS on
+// loopback with a throwaway certificate (helm-deploy rightly refuses plain HTTP); the proxy speaks
+// TLS to the apiserver with the admin kubeconfig's client certificate — and every request is counted
+// exactly, by verb and resource as apiserver_request_total names them, with the namespaces it touched.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
