@@ -3,6 +3,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { recordRun } from '../support/secret-audit.js';
 
 export interface RecordedRequest {
   method: string;
@@ -72,6 +73,9 @@ export async function startRecordingServer(handler: Handler): Promise<RecordingS
         body,
       };
       requests.push(recorded);
+      // What kubeline sent a SaaS (Deployment statuses, pull request texts) joins the planted-secret
+      // audit; the credential header is left out, it is meant to carry the token.
+      recordRun(`fake API ${recorded.method} ${recorded.path}`, {}, text, '');
       const url = new URL(req.url ?? '/', 'http://fake');
       const where = `${recorded.method} ${url.pathname}`;
       const fault = faults.find((f) => f.left > 0 && (!f.on || f.on.test(where)));
