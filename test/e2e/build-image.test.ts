@@ -500,29 +500,33 @@ describe('build-image against a flaky registry (a fault-injecting proxy in front
   const isManifest = (path: string) => /\/manifests\//.test(path);
   const byKubeline = (userAgent: string) => userAgent === '';
 
-  test('503s and dropped connections while pushing and reading back: retried, and the digest is the one served', async () => {
-    const proxy = await startFaultProxy(`http://${env.REGISTRY}`, ({ method, path, userAgent }, earlier) => {
-      if (earlier > 0) return 'pass';
-      // the builder: its first manifest push is refused, its first blob check is cut off
-      if (!byKubeline(userAgent) && method === 'PUT' && isManifest(path)) return 'unavailable';
-      if (!byKubeline(userAgent) && method === 'HEAD' && /\/blobs\//.test(path)) return 'drop';
-      // kubeline's own tag lookup and read-back: refused once, then cut off once
-      if (byKubeline(userAgent) && isManifest(path)) return method === 'GET' ? 'unavailable' : 'drop';
-      return 'pass';
-    });
-    try {
-      const tag = `${proxy.host}/e2e/build-image-flaky:t-${unique()}`;
-      const b = ok(
-        await build({ builder: 'buildx', context: context(), tags: tag, secrets: `token=${SECRET}` }),
+  test.each(['buildx', 'buildah'])(
+    '%s: 503s and dropped connections while pushing and reading back: retried, and the digest is the one served',
+    async (builder) => {
+      const proxy = await startFaultProxy(
+        `http://${env.REGISTRY}`,
+        ({ method, path, userAgent }, earlier) => {
+          if (earlier > 0) return 'pass';
+          // the builder: its first manifest push is refused, its first blob check is cut off
+          if (!byKubeline(userAgent) && method === 'PUT' && isManifest(path)) return 'unavailable';
+          if (!byKubeline(userAgent) && method === 'HEAD' && /\/blobs\//.test(path)) return 'drop';
+          // kubeline's own tag lookup and read-back: refused once, then cut off once
+          if (byKubeline(userAgent) && isManifest(path)) return method === 'GET' ? 'unavailable' : 'drop';
+          return 'pass';
+        },
       );
-      const faults = proxy.seen.filter((s) => s.fault !== 'pass');
-      expect(faults.some((s) => !byKubeline(s.userAgent) && s.fault === 'unavailable')).toBe(true);
-      expect(faults.some((s) => byKubeline(s.userAgent) && s.fault === 'unavailable')).toBe(true);
-      expect(await served(tag.replace(proxy.host, env.REGISTRY))).toBe(b.out.digest);
-    } finally {
-      await proxy.close();
-    }
-  });
+      try {
+        const tag = `${proxy.host}/e2e/build-image-flaky:t-${unique()}`;
+        const b = ok(await build({ builder, context: context(), tags: tag, secrets: `token=${SECRET}` }));
+        const faults = proxy.seen.filter((s) => s.fault !== 'pass');
+        expect(faults.some((s) => !byKubeline(s.userAgent) && s.fault === 'unavailable')).toBe(true);
+        expect(faults.some((s) => byKubeline(s.userAgent) && s.fault === 'unavailable')).toBe(true);
+        expect(await served(tag.replace(proxy.host, env.REGISTRY))).toBe(b.out.digest);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 
   test('a registry that keeps refusing the read-back after the push fails the step closed, in one line', async () => {
     let pushed = false;

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, UserError, createState, readInputs } from '@kubeline/runtime';
+import { InputError, ToolError, UserError, createState, readInputs } from '@kubeline/runtime';
+import { isTransientPushFailure } from '../../actions/build-image/src/buildah.js';
 import { runCleanups } from '../../packages/runtime/src/cancel.js';
 import { action } from '../../actions/build-image/src/action.generated.js';
 import { inputSpec } from '../../actions/build-image/src/inputs.js';
@@ -420,5 +421,27 @@ describe('input errors of the action itself: one line, exit 1, no stack', () => 
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]!.startsWith(start)).toBe(true);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('buildah push retries', () => {
+  const failed = (stderr: string) =>
+    new ToolError('buildah', 125, stderr, 'buildah failed with exit code 125');
+
+  it('retries what the registry got wrong for the moment, not what the build or the login got wrong', () => {
+    const transient = [
+      'writing manifest: uploading manifest t1 to 127.0.0.1:5000/app: received unexpected HTTP status: 503 Service Unavailable',
+      'Head "http://127.0.0.1:5000/v2/app/blobs/sha256:ab": EOF',
+      'read tcp 127.0.0.1:5->127.0.0.1:6: read: connection reset by peer',
+      'received unexpected HTTP status: 429 Too Many Requests',
+    ];
+    for (const stderr of transient) expect(isTransientPushFailure(failed(stderr))).toBe(true);
+    const lasting = [
+      'authentication required',
+      'received unexpected HTTP status: 401 Unauthorized',
+      'denied: requested access to the resource is denied',
+    ];
+    for (const stderr of lasting) expect(isTransientPushFailure(failed(stderr))).toBe(false);
+    expect(isTransientPushFailure(new Error('status: 503'))).toBe(false); // not a buildah failure
   });
 });

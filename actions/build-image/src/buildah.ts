@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KubelineError, UserError, exec, log } from '@kubeline/runtime';
+import { KubelineError, ToolError, UserError, exec, log, retry } from '@kubeline/runtime';
 import { formatReference } from '@kubeline/image';
 import {
   LOCAL_CALL_TIMEOUT_MS,
@@ -144,9 +144,22 @@ export class Buildah implements ImageBuilder {
       else if (isLoopbackRegistry(registry)) args.push('--tls-verify=false');
       if (req.dockerConfig) args.push('--authfile', path.join(req.dockerConfig, 'config.json'));
     }
-    await exec('buildah', [...args, this.local, destination], { timeoutMs: req.timeoutMs }).catch(
-      (err: unknown) => {
-        throw buildTimedOut(err, req);
+    // buildah retries dropped connections itself, but not a 5xx on the manifest: the push is
+    // idempotent (same bytes, same digest), so a registry's bad moment is retried here too.
+    await retry(
+      () =>
+        exec('buildah', [...args, this.local, destination], { timeoutMs: req.timeoutMs }).catch(
+          (err: unknown) => {
+            throw buildTimedOut(err, req);
+          },
+        ),
+      {
+        attempts: 3,
+        retryable: isTransientPushFailure,
+        onRetry: (_err, attempt, delayMs) =>
+          log.warning(
+            `buildah push to ${destination} failed (attempt ${attempt}); retrying in ${delayMs} ms`,
+          ),
       },
     );
     return fs.readFileSync(digestFile, 'utf8').trim();
@@ -195,4 +208,12 @@ export class Buildah implements ImageBuilder {
       timeoutMs: LOCAL_CALL_TIMEOUT_MS,
     }).catch(() => undefined);
   }
+}
+
+/** A push that failed on the registry's side for the moment: a 5xx or 429, or a cut connection. */
+export function isTransientPushFailure(err: unknown): boolean {
+  return (
+    err instanceof ToolError &&
+    /status:? (5\d\d|429)\b|: EOF\b|connection reset by peer|i\/o timeout|TOOMANYREQUESTS/.test(err.stderr)
+  );
 }
