@@ -3,6 +3,9 @@
 // through the namespace-scoped kubeconfig, and an unreachable or untrusted API server.
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
 import type { V1Deployment } from '@kubernetes/client-node';
@@ -25,6 +28,7 @@ import { Summary, mask } from '@kubeline/runtime';
 import { failDeploymentReadiness, withFailingReadiness } from './harness/readiness.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { loadStackEnv } from './harness/stack-env.js';
+import { servingCert } from '../support/apiserver-counter.js';
 
 const limitedUser = 'system:serviceaccount:kubeline-limited:kubeline-deployer';
 
@@ -332,6 +336,37 @@ describe('an API server that cannot be reached', () => {
     expect(err.message).toBe(
       `cannot reach the Kubernetes API at https://127.0.0.1:${port}: connection refused`,
     );
+  });
+
+  it('a server that completes TLS and never answers: the call ends at the request bound, in one line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-blackhole-'));
+    const held = new Set<tls.TLSSocket>();
+    // the handshake completes; the request is read by no one and never answered
+    const silent = tls.createServer(servingCert(dir), (socket) => held.add(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const saved = process.env.KUBELINE_KUBE_REQUEST_TIMEOUT_MS;
+    process.env.KUBELINE_KUBE_REQUEST_TIMEOUT_MS = '1500';
+    try {
+      const config = adminContent();
+      config.clusters[0].cluster.server = `https://127.0.0.1:${port}`;
+      config.clusters[0].cluster['certificate-authority-data'] = fs
+        .readFileSync(path.join(dir, 'proxy.crt'))
+        .toString('base64');
+      const started = Date.now();
+      const err = await firstCall(config);
+      expect(Date.now() - started).toBeLessThan(6_000); // the bound, not a hang
+      expect(err).toBeInstanceOf(ClusterUnreachableError);
+      expect(err.message).toBe(
+        `cannot reach the Kubernetes API at https://127.0.0.1:${port}: no answer to listNamespace within 1.5s (KUBELINE_KUBE_REQUEST_TIMEOUT_MS)`,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.KUBELINE_KUBE_REQUEST_TIMEOUT_MS;
+      else process.env.KUBELINE_KUBE_REQUEST_TIMEOUT_MS = saved;
+      for (const socket of held) socket.destroy();
+      silent.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a kubeconfig without the cluster CA: the certificate is not trusted', async () => {

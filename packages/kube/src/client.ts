@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { InputError, UserError, isTransientStatus, log, retry } from '@kubeline/runtime';
+import { InputError, UserError, envNumber, isTransientStatus, log, retry } from '@kubeline/runtime';
 import { apiStatus, explainKubeError, networkError } from './errors.js';
 
 export type ClientNode = typeof import('@kubernetes/client-node');
@@ -86,6 +86,31 @@ function explained<T extends object>(api: T, explain: (err: unknown, action: str
 }
 
 /**
+ * Every API request (watches aside, which have their own inactivity timeout) ends within this bound: an
+ * API server that accepts the connection and never answers fails the step instead of hanging the job.
+ */
+export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  return envNumber(
+    'KUBELINE_KUBE_REQUEST_TIMEOUT_MS',
+    60_000,
+    { min: 100, max: 3_600_000, integer: true },
+    env,
+  );
+}
+
+/**
+ * client-node lets every request through the kubeconfig's authentication hook, and fetch takes the
+ * request context's signal: the one place a bound can be put on every call of every API object.
+ */
+function boundRequests(kc: k8s.KubeConfig, timeoutMs: number): void {
+  const authenticate = kc.applySecurityAuthentication.bind(kc);
+  kc.applySecurityAuthentication = async (context) => {
+    await authenticate(context);
+    context.setSignal(AbortSignal.timeout(timeoutMs));
+  };
+}
+
+/**
  * Connects to the cluster of a kubeconfig file (see prepareKubeconfig) and context. No request is
  * made here: the first call reports an unreachable cluster or rejected credentials.
  */
@@ -121,7 +146,10 @@ export async function connect(kubeconfigPath?: string, context?: string): Promis
       `kubeconfig cluster server ${server} is plain HTTP: use https, or set insecure-skip-tls-verify: true to accept it`,
     );
   const user = current.user;
-  const explain = (err: unknown, action?: string) => explainKubeError(err, { server, user, action });
+  const timeoutMs = requestTimeoutMs();
+  boundRequests(kc, timeoutMs);
+  const explain = (err: unknown, action?: string) =>
+    explainKubeError(err, { server, user, action, timeoutMs });
 
   class Objects extends lib.KubernetesObjectApi {
     static make(): Objects {

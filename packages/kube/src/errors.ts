@@ -1,4 +1,4 @@
-import { KubelineError, UserError } from '@kubeline/runtime';
+import { KubelineError, UserError, formatDuration } from '@kubeline/runtime';
 
 /** The API server answered with an error Status (404, 409, 422, 5xx, …). */
 export class KubeApiError extends KubelineError {
@@ -35,7 +35,9 @@ export class ClusterUnreachableError extends KubelineError {
 /** The HTTP status behind an error from client-node or from this module, if there was one. */
 export function apiStatus(err: unknown): number | undefined {
   const e = err as { status?: unknown; code?: unknown; statusCode?: unknown } | undefined;
-  for (const v of [e?.status, e?.code, e?.statusCode]) if (typeof v === 'number') return v;
+  // an HTTP status only: a DOMException's legacy `code` (a TimeoutError's is 23) is not one
+  for (const v of [e?.status, e?.code, e?.statusCode])
+    if (typeof v === 'number' && v >= 100 && v <= 599) return v;
   return undefined;
 }
 
@@ -133,6 +135,8 @@ export interface ErrorContext {
   user?: string;
   /** What was being done, for errors the API server did not describe. */
   action?: string;
+  /** The bound on each request, named when one runs out. */
+  timeoutMs?: number;
 }
 
 /** Turns anything client-node throws into a one-line kubeline error; unknown errors pass through. */
@@ -157,7 +161,12 @@ export function explainKubeError(err: unknown, ctx: ErrorContext): Error {
   if (net)
     return new ClusterUnreachableError(ctx.server, unreachableReason(net.code, net.message, ctx.server));
   if ((err as Error | undefined)?.name === 'TimeoutError')
-    return new ClusterUnreachableError(ctx.server, 'the request timed out');
+    return new ClusterUnreachableError(
+      ctx.server,
+      ctx.timeoutMs
+        ? `no answer${ctx.action ? ` to ${ctx.action}` : ''} within ${formatDuration(ctx.timeoutMs)} (KUBELINE_KUBE_REQUEST_TIMEOUT_MS)`
+        : 'the request timed out',
+    );
   // fetch refuses some targets before any socket exists (e.g. a port it blocks): no code, only a cause.
   const e = err as { message?: string; cause?: { message?: string } } | undefined;
   if ((err as Error | undefined)?.name === 'TypeError' && e?.message === 'fetch failed')

@@ -68,6 +68,15 @@ describe('explainKubeError', () => {
     expect(out.message).toBe('cannot reach the Kubernetes API at http://127.0.0.1:1: bad port');
   });
 
+  it('a request that ran out of its bound is unreachable, naming the call and the bound — not HTTP 23', () => {
+    const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    const out = explainKubeError(timedOut, { ...ctx, timeoutMs: 60_000 });
+    expect(out).toBeInstanceOf(ClusterUnreachableError);
+    expect(out.message).toBe(
+      'cannot reach the Kubernetes API at https://10.0.0.1:6443: no answer to listNamespacedPod within 1m0s (KUBELINE_KUBE_REQUEST_TIMEOUT_MS)',
+    );
+  });
+
   it('turns a client-node ApiException with a Status body into a one-line error', () => {
     const apiException = {
       code: 409,
