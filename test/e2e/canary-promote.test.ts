@@ -105,7 +105,8 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     const core = kube.makeApiClient(CoreV1Api);
     // Room for stable's 2 pods and the canary's 2, not for the surge pod of stable's own rollout: at
     // promotion the new ReplicaSet is refused (FailedCreate) while the canary, run from the same
-    // template, passed. The Deployment's progress deadline then fails the rollout.
+    // template, passed. The fail-fast verdict (FailedCreate) or the Deployment's progress deadline,
+    // whichever comes first, then fails the rollout.
     await core.createNamespacedResourceQuota({
       namespace: ns.name,
       body: { metadata: { name: 'pods' }, spec: { hard: { pods: '4' } } },
@@ -124,7 +125,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     const line = failedOneLine(r);
     console.log(`stable refused by the quota at promotion → ${line}`);
     expect(line).toMatch(
-      /^error: canary-promote: canary of Deployment web aborted: promotion failed: stable Deployment web did not become ready with the canary's image: ProgressDeadlineExceeded: cannot create pods: .*exceeded quota: pods.*; it runs its old image again; all traffic is on stable$/,
+      /^error: canary-promote: canary of Deployment web aborted: promotion failed: stable Deployment web did not become ready with the canary's image: (?:ProgressDeadlineExceeded: )?FailedCreate: .*exceeded quota: pods.*; it runs its old image again; all traffic is on stable$/,
     );
     expect(r.outputs).toMatchObject({
       result: 'aborted',

@@ -1,9 +1,12 @@
 // The fail-fast verdict end to end: kwok stages put the new pods in each state the kubelet reports
 // for a release that can never become ready (test/stack/kwok-stages.ts), the real scheduler makes
-// them Unschedulable; helm-deploy must stop helm's wait with the cause in one line long before
-// helm's own timeout, and the release is rolled back. On Helm 3 and Helm 4.
+// them Unschedulable, a ResourceQuota refuses them (FailedCreate); helm-deploy must stop helm's wait
+// with the cause in one line long before helm's own timeout, and the release is rolled back. On
+// Helm 3 and Helm 4.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from '@jest/globals';
-import { useTestNamespace } from './harness/kube.js';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import {
   MAJORS,
   WEB_CHART,
@@ -115,6 +118,112 @@ describe('fail-fast: false', () => {
     });
     expect(failedOneLine(r)).toBe(
       'error: helm-deploy: input "fail-fast-restarts": "0" is not valid; allowed: an integer ≥ 1 ≤ 1000',
+    );
+  });
+});
+
+/** A `pods` quota with room for exactly `pods`, once the quota controller has counted them. */
+async function podQuota(namespace: string, pods: number): Promise<void> {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  await core.createNamespacedResourceQuota({
+    namespace,
+    body: { metadata: { name: 'pods' }, spec: { hard: { pods: String(pods) } } },
+  });
+  const deadline = Date.now() + 30_000;
+  while (
+    (await core.readNamespacedResourceQuota({ name: 'pods', namespace })).status?.used?.pods !== String(pods)
+  ) {
+    if (Date.now() > deadline) throw new Error(`ResourceQuota pods never counted ${pods} pods`);
+    await sleep(200);
+  }
+}
+
+/** When (test clock) a ReplicaSet of `namespace` first reports ReplicaFailure; polled until `stop`. */
+async function firstRefusal(namespace: string, stop: AbortSignal): Promise<number | undefined> {
+  const apps = adminKubeConfig().makeApiClient(AppsV1Api);
+  while (!stop.aborted) {
+    const sets = await apps.listNamespacedReplicaSet({ namespace });
+    const refused = sets.items.some((rs) =>
+      rs.status?.conditions?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True'),
+    );
+    if (refused) return Date.now();
+    await sleep(100);
+  }
+  return undefined;
+}
+
+describe.each(MAJORS)('Helm %i: pods that cannot be created', (major) => {
+  const ns = useTestNamespace(`ffq${major}`);
+
+  test('a ResourceQuota with no room for the new pods fails the release fast with FailedCreate, and rolls back', async () => {
+    const release = { release: 'web', chart: WEB_CHART, namespace: ns.name };
+    succeeded(await deploy(major, release));
+    // room for the 2 running pods, none for the new revision's surge pod
+    await podQuota(ns.name, 2);
+    const before = (await history(major, 'web', ns.name)).length;
+    const started = Date.now();
+    const done = new AbortController();
+    const refusal = firstRefusal(ns.name, done.signal);
+    const r = await deploy(major, { ...release, set: 'message=quota', timeout: `${TIMEOUT_S}s` });
+    done.abort();
+    const elapsedS = (Date.now() - started) / 1000;
+    const refusedAt = await refusal;
+
+    const line = failedOneLine(r);
+    expect(line).toMatch(
+      /^error: helm-deploy: release web failed: Deployment web failed fast: FailedCreate: pods "web-\S+" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2; rolled back to revision \d+$/,
+    );
+    const sign = /FailedCreate: .* \(ReplicaSet web-\w+\); failing fast (\d+)s after the first sign/.exec(
+      r.stderr,
+    );
+    expect(sign).not.toBeNull();
+    expect(refusedAt).toBeDefined();
+    console.log(
+      `Helm ${major}: quota refusal → run ended ${((Date.now() - refusedAt!) / 1000).toFixed(1)} s (verdict ${sign![1]} s after kubeline's first sign; rollback included), whole run ${elapsedS.toFixed(1)} s`,
+    );
+    expect(Number(sign![1])).toBeLessThanOrEqual(15);
+    expect(elapsedS).toBeLessThan(TIMEOUT_S / 2);
+    expect(r.outputs).toMatchObject({ status: 'failed' });
+    expect(r.summary).toContain('### Why Deployment web failed');
+    expect(r.summary).toContain('ReplicaFailure');
+
+    const after = await history(major, 'web', ns.name);
+    expect(after.slice(before).map((h) => h.status)).toEqual(['failed', 'deployed']);
+    expect(after.at(-1)!.description).toMatch(/^Rollback to \d+/);
+    nothingLeft(r.temp);
+  });
+});
+
+describe('a quota raised inside the confirmation window', () => {
+  const ns = useTestNamespace('ffqraise');
+
+  test('is no verdict: the controller creates the pods and the release succeeds', async () => {
+    const release = { release: 'web', chart: WEB_CHART, namespace: ns.name };
+    succeeded(await deploy(4, release));
+    await podQuota(ns.name, 2);
+    const done = new AbortController();
+    const run = deploy(4, { ...release, set: 'message=raised', timeout: `${TIMEOUT_S}s` }).finally(() =>
+      done.abort(),
+    );
+    const refusedAt = await firstRefusal(ns.name, done.signal);
+    expect(refusedAt).toBeDefined();
+    // well inside the 10 s window, and after the 2 s polls have seen the refusal
+    await sleep(4_000);
+    expect(await firstRefusal(ns.name, done.signal)).toBeDefined();
+    await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .patchNamespacedResourceQuota({
+        name: 'pods',
+        namespace: ns.name,
+        body: [{ op: 'replace', path: '/spec/hard/pods', value: '3' }],
+      });
+    console.log(`quota raised ${((Date.now() - refusedAt!) / 1000).toFixed(1)} s after the refusal`);
+    const r = await run;
+    succeeded(r);
+    expect(r.stderr).not.toContain('failing fast');
+    expect(r.outputs).toMatchObject({ status: 'deployed' });
+    expect((await readDeployment(ns.name, 'web')).status?.conditions?.map((c) => c.type)).not.toContain(
+      'ReplicaFailure',
     );
   });
 });

@@ -17,6 +17,7 @@ import {
   DEFAULT_FAIL_FAST,
   collectDiagnostics,
   diagnose,
+  faultSubject,
   renderDiagnostics,
   watchForFault,
   type RolloutResult,
@@ -188,11 +189,11 @@ export class Rollout {
       this.t.cluster,
       { kind: 'Deployment', name: canaryName(this.t.deployment), namespace: this.t.namespace },
       this.signal,
-      policy,
+      { policy },
     );
     if (verdict)
       this.stop.abort(
-        new KubelineError(`canary pods fail: ${verdict.fault.detail} (pod ${verdict.fault.pod})`),
+        new KubelineError(`canary pods fail: ${verdict.fault.detail} (${faultSubject(verdict.fault)})`),
       );
   }
 

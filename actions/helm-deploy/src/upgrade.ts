@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { KubelineError, runUrl } from '@kubeline/runtime';
 import {
   DEFAULT_FAIL_FAST,
+  faultSubject,
   DEPLOY_ID_ANNOTATION,
   diagnosticsMargin,
   explainForbidden,
@@ -167,7 +168,7 @@ function stopHelmOnVerdict(d: Deploy, o: WorkloadOutcome, failedFast: AbortContr
   if (!o.verdict || failedFast.signal.aborted) return;
   const { fault, firstSeen, at } = o.verdict;
   d.ctx.log.warning(
-    `${o.kind} ${o.name}: ${fault.detail} (pod ${fault.pod}); failing fast ${Math.round((at - firstSeen) / 1000)}s after the first sign, stopping helm's wait`,
+    `${o.kind} ${o.name}: ${fault.detail} (${faultSubject(fault)}); failing fast ${Math.round((at - firstSeen) / 1000)}s after the first sign, stopping helm's wait`,
   );
   failedFast.abort();
 }

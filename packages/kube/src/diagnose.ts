@@ -141,14 +141,23 @@ function stuckCause(pods: PodView[]): string | undefined {
   return `pods ${names(pods)} ${pods[0]!.phase}${reason ? `: ${reason}` : ''}`;
 }
 
+/** An admission webhook may answer in several lines: the first one says what refused the pod. */
+const firstLine = (text: string) =>
+  text
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim() ?? '';
+
+/** `FailedCreate: pods "web-…" is forbidden: exceeded quota: …`, as the fail-fast verdict words it. */
 function creationCause(d: Diagnostics): string | undefined {
   const failure = d.workload?.conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
-  if (failure) return `cannot create pods: ${failure.message ?? failure.reason}`;
+  if (failure)
+    return `${failure.reason ?? 'FailedCreate'}: ${firstLine(failure.message ?? '') || 'cannot create pods'}`;
   const event = d.events.findLast((e) => e.reason === 'FailedCreate' && e.type === 'Warning');
   // A refusal the controller has since got past (pods created after it) is history, not the cause.
   const newestPod = Math.max(0, ...d.pods.map((p) => (p.created ? Date.parse(p.created) : 0)));
   if (!event || (event.lastSeen && Date.parse(event.lastSeen) < newestPod)) return undefined;
-  return `cannot create pods: ${event.message}`;
+  return `FailedCreate: ${firstLine(event.message.replace(/^Error creating:\s*/, ''))}`;
 }
 
 /** Names the cause of a failed rollout in one line, most specific first. */

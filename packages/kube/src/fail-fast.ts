@@ -1,12 +1,13 @@
 // The fail-fast verdict (helm #7429, #11116): `helm --wait` sits out its whole timeout on a pod that
-// can never become ready. Pure: from the new revision's pods and the time, which of them are
-// certain failures. States that can still clear by themselves (a registry blip, a Secret another
+// can never become ready, or on pods the controller cannot even create. Pure: from the new
+// revision's pods, its ReplicaSet's conditions and the time, which of them are certain failures. States that can still clear by themselves (a registry blip, a Secret another
 // controller is about to create, a node the autoscaler is adding) must persist for a short
 // confirmation window first; the rest are a verdict when seen.
 import {
   CONTAINER_SETUP_REASONS,
   IMAGE_PULL_REASONS,
   type ContainerView,
+  type Condition,
   type PodView,
 } from './pod-status.js';
 
@@ -20,11 +21,20 @@ export interface FailFastPolicy {
 export const DEFAULT_FAIL_FAST: FailFastPolicy = { crashRestarts: 2, confirmMs: 10_000 };
 
 export type FaultKind =
-  'image-pull' | 'container-config' | 'crash-loop' | 'oom-killed' | 'unschedulable' | 'readiness';
+  | 'image-pull'
+  | 'container-config'
+  | 'crash-loop'
+  | 'oom-killed'
+  | 'unschedulable'
+  | 'readiness'
+  | 'failed-create';
 
 export interface PodFault {
   kind: FaultKind;
-  pod: string;
+  /** The failing pod; none when the controller could not create the pods at all. */
+  pod?: string;
+  /** The ReplicaSet refused its pods (quota, LimitRange, admission) for a `failed-create`. */
+  replicaSet?: string;
   container?: string;
   /** One line: the reason and what the pod says about it. */
   detail: string;
@@ -35,7 +45,12 @@ const NEEDS_CONFIRMATION: ReadonlySet<FaultKind> = new Set([
   'image-pull',
   'container-config',
   'unschedulable',
+  // a quota raised, or room freed by another rollout, lets the controller's next try through
+  'failed-create',
 ]);
+
+/** Where a fault was seen, for a log line: `pod web-1` or `ReplicaSet web-5d4b9`. */
+export const faultSubject = (f: PodFault) => (f.pod ? `pod ${f.pod}` : `ReplicaSet ${f.replicaSet ?? '?'}`);
 
 const ms = (iso: string | undefined) => (iso ? new Date(iso).getTime() : undefined);
 
@@ -106,6 +121,26 @@ export function podFaults(
   return faults;
 }
 
+/** The new revision's ReplicaSet as its controller reports it. */
+export interface ReplicaSetView {
+  name: string;
+  conditions: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>[];
+}
+
+/** The controller could not create the new revision's pods: its ReplicaFailure, in one line. */
+export function creationFault(rs: ReplicaSetView): PodFault | undefined {
+  const failure = rs.conditions.find(
+    (c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate',
+  );
+  if (!failure) return undefined;
+  const line =
+    (failure.message ?? '')
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? 'no detail';
+  return { kind: 'failed-create', replicaSet: rs.name, detail: `FailedCreate: ${line}` };
+}
+
 export interface Verdict {
   fault: PodFault;
   /** When the fault was first seen (ms since the epoch). */
@@ -122,12 +157,14 @@ export class FaultEvidence {
 
   constructor(private readonly policy: FailFastPolicy = DEFAULT_FAIL_FAST) {}
 
-  observe(pods: PodView[], now: number): Verdict | undefined {
-    const faults = podFaults(pods, now, this.policy);
+  /** `replicaSet`: the new revision's ReplicaSet, when it was read for this observation. */
+  observe(pods: PodView[], now: number, replicaSet?: ReplicaSetView): Verdict | undefined {
+    const refused = replicaSet && creationFault(replicaSet);
+    const faults = [...(refused ? [refused] : []), ...podFaults(pods, now, this.policy)];
     const current = new Set<string>();
     let verdict: Verdict | undefined;
     for (const fault of faults) {
-      const key = `${fault.pod}\u0000${fault.kind}`;
+      const key = `${fault.pod ?? fault.replicaSet}\u0000${fault.kind}`;
       current.add(key);
       const firstSeen = this.seen.get(key) ?? now;
       this.seen.set(key, firstSeen);

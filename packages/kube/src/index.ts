@@ -79,13 +79,16 @@ export {
 export {
   DEFAULT_FAIL_FAST,
   FaultEvidence,
+  creationFault,
+  faultSubject,
   podFaults,
   type FailFastPolicy,
   type FaultKind,
   type PodFault,
+  type ReplicaSetView,
   type Verdict,
 } from './fail-fast.js';
-export { watchForFault } from './fail-fast-watch.js';
+export { watchForFault, type FaultWatchOptions } from './fail-fast-watch.js';
 export {
   LeaseObserver,
   createLease,

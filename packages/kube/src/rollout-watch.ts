@@ -75,17 +75,21 @@ async function watchOne(
   const both = AbortSignal.any([signal, settled.signal]);
   const ours = (obj: KubernetesObject | undefined) =>
     obj?.metadata?.annotations?.[DEPLOY_ID_ANNOTATION] === deployId;
+  let seen: KubernetesObject | undefined;
   const faultWatch = opts.failFast
-    ? watchForFault(cluster, w, both, opts.failFast, ours).then((v) => {
-        if (v) settled.abort();
-        return v;
-      })
+    ? watchForFault(cluster, w, both, { policy: opts.failFast, accept: ours, snapshot: () => seen }).then(
+        (v) => {
+          if (v) settled.abort();
+          return v;
+        },
+      )
     : Promise.resolve(undefined);
   const result = await waitFor(
     cluster,
     { apiVersion: 'apps/v1', kind: w.kind, name: w.name, namespace: w.namespace },
     (obj) => {
       if (!ours(obj)) return false;
+      seen = obj;
       status = rolloutStatus(w.kind, obj as WorkloadSnapshot);
       return status.state !== 'progressing';
     },

@@ -54,16 +54,20 @@ export async function waitForRollout(
   const settled = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, settled.signal]) : settled.signal;
   const policy = opts.failFast ?? DEFAULT_FAIL_FAST;
+  let seen: KubernetesObject | undefined;
   const faultWatch = policy
-    ? watchForFault(cluster, { kind, name, namespace }, signal, policy).then((v) => {
-        if (v) settled.abort();
-        return v;
-      })
+    ? watchForFault(cluster, { kind, name, namespace }, signal, { policy, snapshot: () => seen }).then(
+        (v) => {
+          if (v) settled.abort();
+          return v;
+        },
+      )
     : Promise.resolve(undefined);
   const waited = await waitFor(
     cluster,
     { apiVersion: 'apps/v1', kind, name, namespace },
     (obj) => {
+      seen = obj;
       missing = obj === undefined;
       if (missing) return true;
       const status = rolloutStatus(kind, obj as WorkloadSnapshot);

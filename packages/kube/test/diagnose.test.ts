@@ -238,7 +238,7 @@ describe('diagnose names the cause in one line', () => {
         ],
       },
     });
-    expect(diagnose(d)).toBe('cannot create pods: pods "web-7d4b9-x" is forbidden: exceeded quota: compute');
+    expect(diagnose(d)).toBe('FailedCreate: pods "web-7d4b9-x" is forbidden: exceeded quota: compute');
   });
 
   it('a FailedCreate the controller has since got past (pods created after it) is not the cause', () => {
@@ -260,7 +260,7 @@ describe('diagnose names the cause in one line', () => {
     );
     const before = pod('web-a', running(false), { metadata: created('2026-12-01T09:59:00Z') });
     expect(diagnose(diagnostics({ rawPods: [before], rawEvents: [refused] }))).toBe(
-      'cannot create pods: Error creating: serviceaccount "default" not found',
+      'FailedCreate: serviceaccount "default" not found',
     );
   });
 

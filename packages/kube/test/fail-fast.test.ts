@@ -1,6 +1,12 @@
 // The fail-fast verdict on raw pod states as the kubelet writes them.
 import { describe, expect, test } from '@jest/globals';
-import { DEFAULT_FAIL_FAST, FaultEvidence, podFaults } from '../src/fail-fast.js';
+import {
+  DEFAULT_FAIL_FAST,
+  FaultEvidence,
+  creationFault,
+  faultSubject,
+  podFaults,
+} from '../src/fail-fast.js';
 import { podView, type RawPod } from '../src/pod-status.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -160,5 +166,60 @@ describe('FaultEvidence: confirmation across observations', () => {
       at: T0,
       fault: { kind: 'crash-loop' },
     });
+  });
+});
+
+describe('creationFault: pods the controller cannot create', () => {
+  const quota =
+    'pods "web-5d4b9-x2k7p" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2';
+  const refused = (message = quota, reason = 'FailedCreate') => ({
+    name: 'web-5d4b9',
+    conditions: [{ type: 'ReplicaFailure', status: 'True', reason, message }],
+  });
+
+  test("the new ReplicaSet's ReplicaFailure/FailedCreate is a fault with the controller's message in one line", () => {
+    expect(creationFault(refused())).toEqual({
+      kind: 'failed-create',
+      replicaSet: 'web-5d4b9',
+      detail: `FailedCreate: ${quota}`,
+    });
+    const webhook = 'admission webhook "policy.example.com" denied the request:\n  - no privileged pods\n';
+    expect(creationFault(refused(webhook))?.detail).toBe(
+      'FailedCreate: admission webhook "policy.example.com" denied the request:',
+    );
+    expect(faultSubject(creationFault(refused())!)).toBe('ReplicaSet web-5d4b9');
+  });
+
+  test('no condition, a cleared one or a failed delete is no fault', () => {
+    expect(creationFault({ name: 'web-5d4b9', conditions: [] })).toBeUndefined();
+    const cleared = refused();
+    cleared.conditions[0]!.status = 'False';
+    expect(creationFault(cleared)).toBeUndefined();
+    expect(creationFault(refused('pods "web-1" not found', 'FailedDelete'))).toBeUndefined();
+  });
+
+  test('it must persist for confirmMs like the other faults that can clear; cleared inside it is no verdict', () => {
+    const e = new FaultEvidence();
+    expect(e.observe([], T0, refused())).toBeUndefined();
+    expect(e.observe([], T0 + 9_999, refused())).toBeUndefined();
+    expect(e.observe([], T0 + 10_000, refused())).toMatchObject({
+      firstSeen: T0,
+      fault: { kind: 'failed-create', replicaSet: 'web-5d4b9' },
+    });
+    // the quota raised at 6 s: the controller's next try creates the pods, the condition goes
+    const raised = new FaultEvidence();
+    raised.observe([], T0, refused());
+    expect(raised.observe([], T0 + 6_000)).toBeUndefined();
+    expect(raised.observe([], T0 + 12_000, refused())).toBeUndefined();
+  });
+
+  test('a crash loop seen later is still the verdict at once; an older fault wins among confirmed ones', () => {
+    const looping = [podView(pod({ waiting: { reason: 'CrashLoopBackOff' } }, { restarts: 2, last: crash }))];
+    const e = new FaultEvidence();
+    expect(e.observe([], T0, refused())).toBeUndefined();
+    expect(e.observe(looping, T0 + 2_000, refused())?.fault.kind).toBe('crash-loop');
+    const f = new FaultEvidence();
+    f.observe([], T0, refused());
+    expect(f.observe(looping, T0 + 10_000, refused())?.fault.kind).toBe('failed-create');
   });
 });
