@@ -46,6 +46,9 @@ function config(): string {
     `HostKey ${sshFiles.hostKey}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${sshFiles.authorizedKeys}`,
+    // the checkout may sit under a world-writable folder (a clone in /tmp): StrictModes would refuse
+    // every key there; this server's files are the stack's own, made 0600/0700 by it
+    'StrictModes no',
     `AllowUsers ${sshUser()}`,
     // CI runs the stack as root: a key is the only way in, for root too
     'PermitRootLogin prohibit-password',
