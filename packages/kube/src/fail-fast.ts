@@ -127,12 +127,19 @@ export interface ReplicaSetView {
   conditions: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>[];
 }
 
+/**
+ * A refusal that stays until someone changes the namespace or the spec: quota, LimitRange, PodSecurity
+ * and webhooks answer "forbidden" / "denied", a bad spec "is invalid". The API server itself being
+ * away or busy (connection refused, timeouts, etcd errors) also fails a create, and clears by itself.
+ */
+const LASTING_REFUSAL = /forbidden|denied the request|is invalid/i;
+
 /** The controller could not create the new revision's pods: its ReplicaFailure, in one line. */
 export function creationFault(rs: ReplicaSetView): PodFault | undefined {
   const failure = rs.conditions.find(
     (c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate',
   );
-  if (!failure) return undefined;
+  if (!failure || !LASTING_REFUSAL.test(failure.message ?? '')) return undefined;
   const line =
     (failure.message ?? '')
       .split('\n')

@@ -198,6 +198,18 @@ describe('creationFault: pods the controller cannot create', () => {
     expect(creationFault(refused('pods "web-1" not found', 'FailedDelete'))).toBeUndefined();
   });
 
+  test('the API server away or busy is no fault: it clears by itself (seen while it restarted)', () => {
+    for (const transient of [
+      'Post "https://127.0.0.1:36443/api/v1/namespaces/a/pods": dial tcp 127.0.0.1:36443: connect: connection refused',
+      'Timeout: request did not complete within requested timeout - context deadline exceeded',
+      'etcdserver: request timed out',
+    ])
+      expect(creationFault(refused(transient))).toBeUndefined();
+    expect(
+      creationFault(refused('Pod "web-1" is invalid: spec.containers[0].image: Required value')),
+    ).toBeDefined();
+  });
+
   test('it must persist for confirmMs like the other faults that can clear; cleared inside it is no verdict', () => {
     const e = new FaultEvidence();
     expect(e.observe([], T0, refused())).toBeUndefined();
