@@ -3,7 +3,7 @@
 // re-established) and its verdict must still be right: a rollout that completes after the restart
 // completes, one whose pods crash-loop is failed fast. Then helm-deploy end to end through it.
 import fs from 'node:fs';
-import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
 import {
   connect,
   prepareKubeconfig,
@@ -14,6 +14,7 @@ import {
 import { restartApiserver } from './harness/faults.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { loadStackEnv } from './harness/stack-env.js';
+import { isRolledOut, waitForDeployment } from './harness/watch.js';
 import { WEB_CHART, deploy, history, succeeded } from './helm-deploy.harness.js';
 
 const quiet = { onProgress: () => {} };
@@ -52,7 +53,20 @@ describe('the API server restarting during a rollout wait', () => {
     kubeconfig = prepareKubeconfig({ kubeconfig: fs.readFileSync(loadStackEnv().KUBECONFIG, 'utf8') });
     cluster = await connect(kubeconfig.path, kubeconfig.context);
   });
-  afterAll(() => kubeconfig.cleanup());
+  // The files after this one need a cluster that has caught up with the restarts (kwok and the
+  // controllers re-list; a Deployment created too early sat 60 s unrolled): wait until one rolls out.
+  afterAll(async () => {
+    kubeconfig.cleanup();
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const name = `apirestart-settle-${Date.now()}`;
+    await core.createNamespace({ body: { metadata: { name } } });
+    try {
+      await apps().createNamespacedDeployment({ namespace: name, body: deployment('settle', {}) });
+      await waitForDeployment(adminKubeConfig(), name, 'settle', 'rolled out', isRolledOut, 180_000);
+    } finally {
+      await core.deleteNamespace({ name }).catch(() => undefined);
+    }
+  }, 200_000);
 
   it('a rollout that completes after the restart is reported complete', async () => {
     await apps().createNamespacedDeployment({
