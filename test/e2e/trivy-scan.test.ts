@@ -254,6 +254,24 @@ describe('choosing what fails the gate', () => {
   });
 });
 
+describe('an image already pinned by digest', () => {
+  // trivy starts at once and the registry is asked beside it; when the image is not there, the
+  // registry's one line is the error, not trivy's.
+  test('a digest the repository does not hold: one line from the registry check, exit 1', async () => {
+    const missing = `sha256:${'0'.repeat(64)}`;
+    const name = repositoryOf(vulnRef);
+    const r = await runBundle('trivy-scan', {
+      ...job(warmCache),
+      INPUT_IMAGE: `${name}@${missing}`,
+      INPUT_FAIL_ON: 'none',
+    });
+    expect(r.code).toBe(1);
+    expect(errorLines(r)).toEqual([
+      `error: trivy-scan: input "image": ${name}@${missing} does not resolve: digest ${missing} is not in ${name}`,
+    ]);
+  });
+});
+
 describe('private registries', () => {
   test('registry-username/password/ca scan the TLS, password-protected copy; the password is never printed', async () => {
     const r = await runBundle('trivy-scan', {
@@ -269,17 +287,21 @@ describe('private registries', () => {
     expect(r.stdout + r.stderr).not.toContain(env.AUTH_REGISTRY_PASSWORD);
   });
 
-  test('a wrong password is one clear line', async () => {
+  // By digest, trivy starts before the registry answers: the registry's line still wins.
+  test.each([
+    ['a tag', () => authRef],
+    ['a digest', () => `${repositoryOf(authRef)}@${vulnDigest}`],
+  ])('a wrong password with %s is one clear line', async (_by, image) => {
     const r = await runBundle('trivy-scan', {
       ...job(warmCache),
-      INPUT_IMAGE: authRef,
+      INPUT_IMAGE: image(),
       INPUT_REGISTRY_USERNAME: env.AUTH_REGISTRY_USER,
       INPUT_REGISTRY_PASSWORD: 'wrong-password',
       INPUT_REGISTRY_CA: env.AUTH_REGISTRY_CA,
     });
     expect(r.code).toBe(1);
     expect(errorLines(r)).toEqual([
-      `error: trivy-scan: registry ${env.AUTH_REGISTRY} refused the credentials for ${authRef} (HTTP 401)`,
+      `error: trivy-scan: registry ${env.AUTH_REGISTRY} refused the credentials for ${image()} (HTTP 401)`,
     ]);
     expect(r.stdout + r.stderr).not.toContain('wrong-password');
   });

@@ -10,7 +10,7 @@ import { cacheInside, findIgnoreFile, reportsFolder, trivyCacheDir, workspaceDir
 import { REPORT_FILES, writeReports } from './reports.js';
 import { runScan } from './scan.js';
 import { SEVERITIES } from './severity.js';
-import { checkTarget, registryLogin, resolveTarget } from './target.js';
+import { checkTarget, registryLogin, resolveTarget, type ResolvedTarget } from './target.js';
 import { needsVulnDb } from './trivy-args.js';
 import { collectFindings, type Finding } from './trivy-report.js';
 import { writeScanSummary } from './summary.js';
@@ -92,23 +92,25 @@ async function scan(ctx: Ctx, inputs: Inputs, c: Checked) {
 
   const outputDir = reportsFolder(inputs['output-dir'], ctx.platform);
   const jsonFile = path.join(outputDir, REPORT_FILES.json);
-  const report = await runScan(
-    trivy.path,
-    {
-      scanType,
-      target: resolved.target,
-      cacheDir,
-      output: jsonFile,
-      dbRepositories: inputs['db-repository'],
-      javaDbRepositories: inputs['java-db-repository'],
-      scanners: inputs.scanners,
-      ignoreUnfixed: inputs['ignore-unfixed'],
-      ignoreFile: c.ignoreFile,
-      caFile: c.ca,
-      timeoutMs,
-      skipDirs: resolved.target.kind === 'path' ? cacheInside(resolved.target.path, cacheDir) : [],
-    },
-    login?.dockerConfig,
+  const report = await confirmedScan(resolved, () =>
+    runScan(
+      trivy.path,
+      {
+        scanType,
+        target: resolved.target,
+        cacheDir,
+        output: jsonFile,
+        dbRepositories: inputs['db-repository'],
+        javaDbRepositories: inputs['java-db-repository'],
+        scanners: inputs.scanners,
+        ignoreUnfixed: inputs['ignore-unfixed'],
+        ignoreFile: c.ignoreFile,
+        caFile: c.ca,
+        timeoutMs,
+        skipDirs: resolved.target.kind === 'path' ? cacheInside(resolved.target.path, cacheDir) : [],
+      },
+      login?.dockerConfig,
+    ),
   );
   const inWorkspace = scanType === 'fs' || scanType === 'config';
   const all = collectFindings(report);
@@ -117,6 +119,15 @@ async function scan(ctx: Ctx, inputs: Inputs, c: Checked) {
 }
 
 type Scanned = Awaited<ReturnType<typeof scan>>;
+
+/** The registry's reason an image cannot be scanned says more than trivy's, so it wins when both fail. */
+async function confirmedScan<T>(resolved: ResolvedTarget, scanning: () => Promise<T>): Promise<T> {
+  const scan = scanning(); // trivy is spawned first: the registry's TLS set-up does not delay it
+  const [result] = await Promise.allSettled([scan, resolved.confirm()]);
+  await resolved.confirm();
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
 
 /** Outputs, annotations and the summary: written before the gate fails, for the next steps to read. */
 function report(

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, UserError, credentialPair } from '@kubeline/runtime';
 import {
+  imageName,
   parseImageInput,
   parseReference,
   resolveImage,
@@ -64,6 +65,8 @@ export interface ResolvedTarget {
   subject: string;
   digest?: string;
   registry?: string;
+  /** Asks the registry for the image (once); rejects with the reason it cannot be had. */
+  confirm(): Promise<void>;
 }
 
 export interface RegistryCredentials {
@@ -76,20 +79,27 @@ export async function resolveTarget(
   checked: CheckedTarget,
   creds: RegistryCredentials,
 ): Promise<ResolvedTarget> {
-  if (checked.kind !== 'registry') return { target: checked, subject: checked.path };
+  if (checked.kind !== 'registry') return { target: checked, subject: checked.path, confirm: confirmed };
   const credentials = creds.username ? { username: creds.username, password: creds.password } : undefined;
-  const contract = await resolveImage(checked.image, {
-    credentials,
-    caFile: creds.caFile,
-    inputName: 'image',
-  });
-  const { registry } = parseReference(contract.ref, 'image');
-  return {
-    target: { kind: 'registry', ref: contract.ref },
-    subject: contract.ref,
-    digest: contract.digest,
-    registry,
-  };
+  const resolve = () =>
+    resolveImage(checked.image, { credentials, caFile: creds.caFile, inputName: 'image' });
+  const pinned = checked.image.kind === 'reference' ? checked.image.ref : undefined;
+  if (pinned?.digest) {
+    // Already pinned: the registry is asked once trivy runs (TLS set-up alone is ~10 ms of this
+    // process), and its answer (no such image, another digest) arrives while trivy scans.
+    let asked: Promise<void> | undefined;
+    const confirm = () => (asked ??= resolve().then(() => undefined));
+    return registryTarget(`${imageName(pinned)}@${pinned.digest}`, pinned.digest, confirm);
+  }
+  const contract = await resolve();
+  return registryTarget(contract.ref, contract.digest, confirmed);
+}
+
+const confirmed = () => Promise.resolve();
+
+function registryTarget(ref: string, digest: string, confirm: () => Promise<void>): ResolvedTarget {
+  const { registry } = parseReference(ref, 'image');
+  return { target: { kind: 'registry', ref }, subject: ref, digest, registry, confirm };
 }
 
 /** A private DOCKER_CONFIG in the run's work dir, holding the registry-username login for trivy. */
