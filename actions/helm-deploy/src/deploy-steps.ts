@@ -2,7 +2,7 @@
 // everything prepared, then a dry run or the upgrade under the release's lock, reported to a GitHub
 // Deployment when asked.
 import { runUrl } from '@kubeline/runtime';
-import { loadClientNode, prepareKubeconfig } from '@kubeline/kube';
+import { prepareKubeconfig } from '@kubeline/kube';
 import { dryRun } from './dry-run.js';
 import { GitHubDeployment } from './github-deployment.js';
 import type { Inputs } from './inputs.js';
@@ -13,8 +13,6 @@ import { upgrade } from './upgrade.js';
 
 export async function deploy(ctx: Ctx, inputs: Inputs, started: number): Promise<void> {
   const p = plan(inputs);
-  // client-node takes a while to load: it loads while helm is installed and the image resolved.
-  void loadClientNode().catch(() => undefined);
   const kube = prepareKubeconfig({
     kubeconfig: inputs.kubeconfig,
     context: inputs.context,

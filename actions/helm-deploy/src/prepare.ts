@@ -1,10 +1,10 @@
 // Everything before the release is touched: helm, the image and its gates, chart, values, access.
 // The independent parts overlap: helm installs while the image resolves, the history is read and
-// the chart linted while client-node loads and access is checked.
+// the chart linted (other cores) while client-node loads and access is checked.
 import type { ActionContext } from '@kubeline/runtime';
 import { ensureTool } from '@kubeline/tools';
 import { resolveImage, type ImageContract } from '@kubeline/image';
-import { connect, requireAccess, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
+import { connectAfter, requireAccess, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
 import { Helm, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
 import { checkImageGates, imageRegistryAccess, type RegistryAccess } from '@kubeline/signing';
 import type { OutputName } from './action.generated.js';
@@ -43,25 +43,34 @@ export async function prepare(
   started: number,
 ): Promise<Deploy> {
   const workDir = ctx.workDir();
-  const connecting = connect(kube.path, kube.context);
-  connecting.catch(() => undefined); // awaited below, after the steps that explain bad input first
   const registry = p.image ? imageRegistryAccess(p.image, inputs, workDir) : undefined;
-  const [tool, contract] = await Promise.all([
-    ensureTool('helm', inputs['helm-version'], 'helm-version'),
-    p.image ? resolveImage(p.image, { inputName: 'image', ...registry!.client }) : Promise.resolve(undefined),
-  ]);
+  const toolReady = ensureTool('helm', inputs['helm-version'], 'helm-version');
+  const resolving = p.image
+    ? resolveImage(p.image, { inputName: 'image', ...registry!.client })
+    : Promise.resolve(undefined);
+  let helmAtWork = () => {};
+  const atWork = new Promise<void>((resolve) => (helmAtWork = resolve));
+  const connecting = connectAfter(atWork, kube.path, kube.context);
+  connecting.catch(() => undefined); // awaited below, after the steps that explain bad input first
+
+  const [tool, contract] = await Promise.all([toolReady, resolving]);
   ctx.log.debug(`helm ${tool.version} (${tool.source}) ready after ${Date.now() - started} ms`);
   const helm = new Helm(tool.path, tool.version, {}, [inputs['chart-password']]);
-  // The gates run beside the chart, values, lint and access checks; nothing is applied before both end.
-  const gating = checkGates(ctx, inputs, p, contract, workDir, registry);
-  gating.catch(() => undefined);
-
-  const { chart, values } = await chartAndValues(helm, inputs, p, contract, workDir);
   const target: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: kube.namespace };
   // The release's history is read while client-node loads; re-read if another run deployed since.
   const early = helm.history(inputs.release, target);
   early.catch(() => undefined); // awaited later; an access error is explained by requireAccess first
-  const linted = inputs.lint ? lint(helm, chart, values, target) : Promise.resolve();
+  // The gates run beside the chart, values, lint and access checks; nothing is applied before both end.
+  const gating = checkGates(ctx, inputs, p, contract, workDir, registry);
+  gating.catch(() => undefined);
+  const prepared = chartAndValues(helm, inputs, p, contract, workDir);
+  prepared.catch(() => undefined);
+  const linted = prepared.then(({ chart, values }) =>
+    inputs.lint ? lint(helm, chart, values, target) : undefined,
+  );
+  linted.catch(() => undefined);
+  void prepared.finally(helmAtWork).catch(() => undefined);
+  const { chart, values } = await prepared;
   const cluster = await connecting;
   const [gates] = await Promise.all([
     gating,

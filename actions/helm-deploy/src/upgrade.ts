@@ -17,6 +17,7 @@ import {
 import {
   deployedRevision,
   helmErrorLine,
+  isPending,
   markHealthyReplicaSets,
   pendingDecision,
   recordHealthy,
@@ -75,11 +76,22 @@ export function failureLine(stderr: string, reportFile: string): string {
   return /is forbidden: User/.test(line) ? explainForbidden(line.slice(line.indexOf('User'))) : line;
 }
 
+/**
+ * The history read before the lock, unless it failed or may be stale: another run held the lock first, or
+ * the release was pending then (a run that was deploying may have finished before the lock was
+ * ours; judged on the old read, its healthy release would look stuck).
+ */
+async function historyUnderLock(d: Deploy, lock: ReleaseLock): Promise<HistoryEntry[]> {
+  const early = lock.contended ? undefined : await d.early.catch(() => undefined);
+  const last = early?.[early.length - 1];
+  if (early && !(last && isPending(last.status))) return early;
+  return d.helm.history(d.inputs.release, d.target);
+}
+
 /** The history to deploy on top of, with a release a killed run left pending recovered first. */
 async function currentHistory(d: Deploy, lock: ReleaseLock): Promise<HistoryEntry[]> {
   const { ctx, inputs, helm, target } = d;
-  // Another run held the lock first: what was read about the release before is stale.
-  const history = lock.contended ? await helm.history(inputs.release, target) : await d.early;
+  const history = await historyUnderLock(d, lock);
   const decision = pendingDecision(
     inputs.release,
     history,

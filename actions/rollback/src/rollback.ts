@@ -69,6 +69,7 @@ async function rollbackRelease(
   started: number,
 ): Promise<void> {
   const ns = kube.namespace;
+  const t: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: ns };
   const [tool] = await Promise.all([
     ensureTool('helm', inputs['helm-version'], 'helm-version'),
     requireAccess(cluster, ns, [
@@ -79,16 +80,16 @@ async function rollbackRelease(
     ]),
   ]);
   const helm = new Helm(tool.path, tool.version);
-  const t: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: ns };
   // The same lock as helm-deploy: a rollback never races a deploy of the release.
   const lock = await ReleaseLock.acquire(cluster, ns, inputs.release, { timeoutMs: 600_000, log: ctx.log });
   try {
-    const [history, healthy] = await Promise.all([
+    const [history, healthy, canaries] = await Promise.all([
       helm.history(inputs.release, t),
       to.kind === 'last-good' ? readHealthy(cluster, ns, inputs.release) : Promise.resolve([]),
+      openCanaries(cluster, ns),
     ]);
     const choice = chooseHelmRevision(inputs.release, history, to, healthy);
-    await endCanaries(ctx, cluster, ns, async (d) => {
+    await endCanaries(ctx, cluster, ns, canaries, async (d) => {
       const current = parseManifest(await helm.manifest(inputs.release, t, choice.from.revision), ns);
       return workloadsOf(current, ns).some((w) => w.kind === 'Deployment' && w.name === d);
     });
@@ -167,7 +168,7 @@ async function rollbackDeployment(
     cluster.apps.listNamespacedReplicaSet({ namespace: ns }),
   ]);
   const choice = chooseReplicaSet(name, deployment as DeploymentLike, sets.items, to);
-  await endCanaries(ctx, cluster, ns, (d) => d === name);
+  await endCanaries(ctx, cluster, ns, await openCanaries(cluster, ns), (d) => d === name);
   ctx.log.info(
     `rolling back Deployment ${name} from revision ${choice.from} to ${choice.to}: ${choice.reason}`,
   );
@@ -213,6 +214,14 @@ export async function post(ctx: Ctx): Promise<void> {
   if (kubeconfig) removeWrittenKubeconfig(kubeconfig);
 }
 
+/** Who may not list leases runs no canary here either (canary-promote needs them). */
+function openCanaries(cluster: Cluster, ns: string) {
+  return unfinishedCanaries(cluster, ns).catch((e: unknown) => {
+    if (apiStatus(e) === 403) return new Map<string, never>();
+    throw e;
+  });
+}
+
 /**
  * A Deployment under a canary-promote canary: traffic goes back to stable and the canary is removed
  * first (a live canary run loses its lease and stops), so the rollback is not undone by it.
@@ -221,13 +230,9 @@ async function endCanaries(
   ctx: Ctx,
   cluster: Cluster,
   ns: string,
+  open: Awaited<ReturnType<typeof openCanaries>>,
   ours: (deployment: string) => boolean | Promise<boolean>,
 ): Promise<void> {
-  // Who may not list leases runs no canary here either (canary-promote needs them).
-  const open = await unfinishedCanaries(cluster, ns).catch((e: unknown) => {
-    if (apiStatus(e) === 403) return new Map<string, never>();
-    throw e;
-  });
   for (const [deployment, lease] of open) {
     if (!(await ours(deployment))) continue;
     const ended = await abortCanaryOf(cluster, ns, deployment, lease, {

@@ -79,7 +79,10 @@ export async function recordHealthy(
   }
 }
 
-/** Annotates the ReplicaSet each Deployment now runs, so `kind: deployment` can find the last good one. */
+/**
+ * Annotates the ReplicaSet each Deployment now runs, so `kind: deployment` can find the last good one.
+ * Deployments are done side by side, each listing only the ReplicaSets its selector matches.
+ */
 export async function markHealthyReplicaSets(
   cluster: Cluster,
   namespace: string,
@@ -87,26 +90,35 @@ export async function markHealthyReplicaSets(
   log: Logger,
 ): Promise<void> {
   const at = new Date().toISOString();
-  for (const name of deployments) {
-    try {
-      const d = await cluster.apps.readNamespacedDeployment({ name, namespace });
-      const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
-      const sets = await cluster.apps.listNamespacedReplicaSet({ namespace });
-      const current = sets.items.find(
-        (rs) =>
-          rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) &&
-          rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
-      );
-      if (!current?.metadata?.name) continue;
-      await cluster.apps.patchNamespacedReplicaSet({
-        name: current.metadata.name,
-        namespace,
-        body: [
-          { op: 'add', path: `/metadata/annotations/${HEALTHY_ANNOTATION.replace('/', '~1')}`, value: at },
-        ],
-      });
-    } catch (e) {
-      log.warning(`could not record Deployment ${name} as healthy: ${(e as Error).message}`);
-    }
-  }
+  await Promise.all(
+    deployments.map((name) =>
+      markCurrentReplicaSet(cluster, namespace, name, at).catch((e: unknown) =>
+        log.warning(`could not record Deployment ${name} as healthy: ${(e as Error).message}`),
+      ),
+    ),
+  );
+}
+
+async function markCurrentReplicaSet(cluster: Cluster, namespace: string, name: string, at: string) {
+  const d = await cluster.apps.readNamespacedDeployment({ name, namespace });
+  const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+  const labels = d.spec?.selector?.matchLabels ?? {};
+  const labelSelector = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const sets = await cluster.apps.listNamespacedReplicaSet({
+    namespace,
+    ...(labelSelector ? { labelSelector } : {}),
+  });
+  const current = sets.items.find(
+    (rs) =>
+      rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) &&
+      rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
+  );
+  if (!current?.metadata?.name) return;
+  await cluster.apps.patchNamespacedReplicaSet({
+    name: current.metadata.name,
+    namespace,
+    body: [{ op: 'add', path: `/metadata/annotations/${HEALTHY_ANNOTATION.replace('/', '~1')}`, value: at }],
+  });
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import { InputError, UserError, envNumber, isTransientStatus, log, retry } from '@kubeline/runtime';
 import { apiStatus, explainKubeError, networkError } from './errors.js';
@@ -108,6 +109,26 @@ function boundRequests(kc: k8s.KubeConfig, timeoutMs: number): void {
     await authenticate(context);
     context.setSignal(AbortSignal.timeout(timeoutMs));
   };
+}
+
+/**
+ * connect, started once `toolsAtWork` settles or after `maxWaitMs`, whichever comes first. Loading
+ * client-node holds the main thread for ~150 ms; a caller that first starts its tool's processes
+ * (helm history, lint) has them run on another core meanwhile instead of waiting behind the load.
+ */
+export function connectAfter(
+  toolsAtWork: Promise<unknown>,
+  kubeconfigPath: string,
+  context?: string,
+  maxWaitMs = 75,
+): Promise<Cluster> {
+  const started = toolsAtWork.then(
+    () => undefined,
+    () => undefined,
+  );
+  return Promise.race([started, sleep(maxWaitMs, undefined, { ref: false })]).then(() =>
+    connect(kubeconfigPath, context),
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ export {
 } from './kubeconfig.js';
 export {
   connect,
+  connectAfter,
   loadClientNode,
   type Cluster,
   type ClientNode,
