@@ -1,3 +1,4 @@
+import { enableCompileCache } from './compile-cache.js';
 import { CancelledError, cancelledBy, handleCancellation, runCleanups, signalExitCode } from './cancel.js';
 import { envNumber } from './env-number.js';
 import { isExpectedFailure } from './errors.js';
@@ -110,6 +111,7 @@ export async function run<O extends string>(
   main: Step<O>,
   post?: Step<O>,
 ): Promise<void> {
+  enableCompileCache(); // before the step's own chunks load
   const { ctx, finish, madeWorkDir } = createRunner(meta);
   const { log, state, platform } = ctx;
   // A post step has no outputs of its own: writing them would empty the main step's dotenv report.
