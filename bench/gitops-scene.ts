@@ -16,11 +16,12 @@ import { mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import {
   createGitCredentials,
   createRepo,
+  followWithFlux,
   gitEnv,
   gitServer,
   revisionOf,
@@ -131,45 +132,11 @@ async function startScene(interval: string): Promise<Scene> {
   });
   open.repo = repo;
   const secret = await createGitCredentials(admin, ns);
-  const objects: KubernetesObject[] = [
-    {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name: 'config', namespace: ns },
-      spec: {
-        url: repo.url,
-        interval,
-        timeout: '30s',
-        ref: { branch: 'main' },
-        secretRef: { name: secret },
-      },
-    } as KubernetesObject,
-    {
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-      kind: 'Kustomization',
-      metadata: { name: 'apps', namespace: ns },
-      spec: {
-        interval: '10m',
-        path: './apps/web',
-        prune: true,
-        targetNamespace: ns,
-        timeout: '1m',
-        sourceRef: { kind: 'GitRepository', name: 'config' },
-      },
-    } as KubernetesObject,
-  ];
-  const api = KubernetesObjectApi.makeApiClient(admin);
-  for (const o of objects) await api.create(o);
-  await waitForFlux(admin, 'Kustomization', ns, 'apps', `applied ${repo.commit}`, (k) =>
-    appliedIs(k, revisionOf(repo.commit)),
-  );
+  await followWithFlux(admin, ns, repo, secret, interval);
   await waitForDeployment(admin, ns, 'web', 'rolled out', isRolledOut, 120_000);
   const reader = await readOnlyKubeconfig(ns);
   return { ns, repo, reader, temp };
 }
-
-const appliedIs = (k: { status?: { lastAppliedRevision?: string } }, revision: string) =>
-  (k.status?.lastAppliedRevision ?? '') === revision;
 
 interface Timed {
   code: number | null;

@@ -6,7 +6,6 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { startGitHubFake, type GitHubFake } from '../fakes/github-api.js';
 import { startGitLabFake, type GitLabFake } from '../fakes/gitlab-api.js';
@@ -15,11 +14,10 @@ import {
   createGitCredentials,
   chartFiles,
   createRepo,
+  followWithFlux,
   git,
   gitServer,
   remoteHead,
-  revisionOf,
-  waitForFlux,
   type RepoFiles,
 } from './harness/gitops.js';
 import { buildAndPush, busyboxContext } from './harness/images.js';
@@ -84,43 +82,7 @@ async function fluxScene(namespace: string, repoFiles: RepoFiles) {
   const config = adminKubeConfig();
   const repo = await createRepo(`e2e/${namespace}-${unique()}`, repoFiles);
   const secret = await createGitCredentials(config, namespace);
-  const api = KubernetesObjectApi.makeApiClient(config);
-  const objects: KubernetesObject[] = [
-    {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name: 'config', namespace },
-      spec: {
-        url: repo.url,
-        interval: '2s',
-        timeout: '30s',
-        ref: { branch: 'main' },
-        secretRef: { name: secret },
-      },
-    } as KubernetesObject,
-    {
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-      kind: 'Kustomization',
-      metadata: { name: 'apps', namespace },
-      spec: {
-        interval: '10m',
-        path: './apps/web',
-        prune: true,
-        targetNamespace: namespace,
-        timeout: '1m',
-        sourceRef: { kind: 'GitRepository', name: 'config' },
-      },
-    } as KubernetesObject,
-  ];
-  for (const o of objects) await api.create(o);
-  await waitForFlux(
-    config,
-    'Kustomization',
-    namespace,
-    'apps',
-    `applied ${repo.commit}`,
-    (k) => (k.status?.lastAppliedRevision ?? '') === revisionOf(repo.commit),
-  );
+  await followWithFlux(config, namespace, repo, secret);
   return repo;
 }
 

@@ -5,18 +5,17 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { CommandError, runCommand } from '../stack/command.js';
 import { sshClient } from '../stack/ssh-server.js';
 import {
   createRepo,
+  followWithFlux,
   git,
   gitServer,
   gitSsh,
   remoteHead,
-  revisionOf,
   sshRepoUrl,
-  waitForFlux,
   type CreatedRepo,
   type RepoFiles,
 } from './harness/gitops.js';
@@ -267,43 +266,7 @@ describe('Flux over ssh', () => {
       namespace,
       body: { metadata: { name: 'git-ssh' }, stringData: { identity: key, known_hosts: knownHosts } },
     });
-    const api = KubernetesObjectApi.makeApiClient(config);
-    const objects: KubernetesObject[] = [
-      {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        metadata: { name: 'config', namespace },
-        spec: {
-          url: repo.ssh,
-          interval: '2s',
-          timeout: '30s',
-          ref: { branch: 'main' },
-          secretRef: { name: 'git-ssh' },
-        },
-      } as KubernetesObject,
-      {
-        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-        kind: 'Kustomization',
-        metadata: { name: 'apps', namespace },
-        spec: {
-          interval: '10m',
-          path: './apps/web',
-          prune: true,
-          targetNamespace: namespace,
-          timeout: '1m',
-          sourceRef: { kind: 'GitRepository', name: 'config' },
-        },
-      } as KubernetesObject,
-    ];
-    for (const o of objects) await api.create(o);
-    await waitForFlux(
-      config,
-      'Kustomization',
-      namespace,
-      'apps',
-      `applied ${repo.commit}`,
-      (k) => (k.status?.lastAppliedRevision ?? '') === revisionOf(repo.commit),
-    );
+    await followWithFlux(config, namespace, { url: repo.ssh, commit: repo.commit }, 'git-ssh');
   }
 
   test('source-controller pulls over ssh; the promotion pushed over ssh is applied and rolls out', async () => {

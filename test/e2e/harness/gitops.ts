@@ -3,7 +3,12 @@
 // travels in git's environment (an Authorization header), never on argv or in a URL.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { runCommand } from '../../stack/command.js';
 import { repoRoot } from '../../stack/paths.js';
 import { scratchDir } from './scratch.js';
@@ -256,5 +261,56 @@ export function waitForFlux(
       timeoutMs,
     },
     predicate,
+  );
+}
+
+/**
+ * Flux following a config repository into a namespace: GitRepository `config` (credentials from
+ * `secret`, polled every `interval`) and Kustomization `apps` applying ./apps/web, awaited until it
+ * applied `commit`.
+ */
+export async function followWithFlux(
+  config: KubeConfig,
+  namespace: string,
+  repo: { url: string; commit: string },
+  secret: string,
+  interval = '2s',
+): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(config);
+  const objects: KubernetesObject[] = [
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'config', namespace },
+      spec: {
+        url: repo.url,
+        interval,
+        timeout: '30s',
+        ref: { branch: 'main' },
+        secretRef: { name: secret },
+      },
+    } as KubernetesObject,
+    {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: 'apps', namespace },
+      spec: {
+        interval: '10m',
+        path: './apps/web',
+        prune: true,
+        targetNamespace: namespace,
+        timeout: '1m',
+        sourceRef: { kind: 'GitRepository', name: 'config' },
+      },
+    } as KubernetesObject,
+  ];
+  for (const o of objects) await api.create(o);
+  await waitForFlux(
+    config,
+    'Kustomization',
+    namespace,
+    'apps',
+    `applied ${repo.commit}`,
+    (k) => (k.status?.lastAppliedRevision ?? '') === revisionOf(repo.commit),
   );
 }
