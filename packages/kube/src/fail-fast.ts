@@ -133,15 +133,22 @@ export interface ReplicaSetView {
  * away or busy (connection refused, timeouts, etcd errors) also fails a create, and clears by itself.
  */
 const LASTING_REFUSAL = /forbidden|denied the request|is invalid/i;
+/**
+ * Forbidden, yet it clears by itself: the ServiceAccount admission refuses pods until the controller
+ * manager has made a new namespace's `default` account — seconds, or longer while it reconnects to
+ * a restarted API server. A named account that does not exist stays a verdict.
+ */
+const SETTLING_REFUSAL = /serviceaccount "default" not found/i;
 
 /** The controller could not create the new revision's pods: its ReplicaFailure, in one line. */
 export function creationFault(rs: ReplicaSetView): PodFault | undefined {
   const failure = rs.conditions.find(
     (c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate',
   );
-  if (!failure || !LASTING_REFUSAL.test(failure.message ?? '')) return undefined;
+  const message = failure?.message ?? '';
+  if (!failure || !LASTING_REFUSAL.test(message) || SETTLING_REFUSAL.test(message)) return undefined;
   const line =
-    (failure.message ?? '')
+    message
       .split('\n')
       .find((l) => l.trim())
       ?.trim() ?? 'no detail';

@@ -210,6 +210,16 @@ describe('creationFault: pods the controller cannot create', () => {
     ).toBeDefined();
   });
 
+  test("a new namespace's default ServiceAccount not made yet is no fault; a missing named one is", () => {
+    const lookup = (account: string) =>
+      `pods "web-5d4b9-" is forbidden: error looking up service account shop/${account}: serviceaccount "${account}" not found`;
+    // seen in the full run: the controller manager still reconnecting after API server restarts
+    expect(creationFault(refused(lookup('default')))).toBeUndefined();
+    expect(creationFault(refused(lookup('web-runner')))?.detail).toBe(
+      `FailedCreate: ${lookup('web-runner')}`,
+    );
+  });
+
   test('it must persist for confirmMs like the other faults that can clear; cleared inside it is no verdict', () => {
     const e = new FaultEvidence();
     expect(e.observe([], T0, refused())).toBeUndefined();
