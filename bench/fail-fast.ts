@@ -22,6 +22,42 @@ const causes: [string, string][] = [
   ['readiness past its budget (2 s)', 'failReadiness=true,readinessPeriodSeconds=1'],
 ];
 
+interface Run {
+  ms: number;
+  code: number | null;
+}
+
+/**
+ * Both releases deployed in their own namespace, then a `pods` quota holding exactly the pods the
+ * quota controller counts there: the next revision's pods are refused at creation (FailedCreate).
+ * Returns the --set that makes that next revision.
+ */
+function quotaScene(kubectl: string, kube: string[], namespace: string, deployBoth: () => unknown): string {
+  const ns = ['-n', namespace, ...kube];
+  spawnSync(kubectl, ['create', 'namespace', namespace, ...kube], { stdio: 'ignore' });
+  deployBoth();
+  const jsonpath = (p: string) =>
+    spawnSync(kubectl, ['get', 'quota', 'pods', '-o', `jsonpath={${p}}`, ...ns], { encoding: 'utf8' }).stdout;
+  const until = (what: string, ok: () => boolean) => {
+    const deadline = Date.now() + 60_000;
+    while (!ok())
+      if (Date.now() > deadline) throw new Error(`ResourceQuota pods: ${what} never happened`);
+      else spawnSync('sleep', ['0.5']);
+  };
+  spawnSync(kubectl, ['create', 'quota', 'pods', '--hard=pods=1000', ...ns], { stdio: 'ignore' });
+  until('counted', () => jsonpath('.status.used.pods') !== '');
+  const used = jsonpath('.status.used.pods');
+  spawnSync(
+    kubectl,
+    ['patch', 'quota', 'pods', '-p', JSON.stringify({ spec: { hard: { pods: used } } }), ...ns],
+    {
+      stdio: 'ignore',
+    },
+  );
+  until(`hard=${used}`, () => jsonpath('.status.hard.pods') === used);
+  return 'message=quota';
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function failFast(): string {
@@ -51,23 +87,23 @@ export function failFast(): string {
       }).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
     ),
   });
-  const kubeline = (release: string, set = '') => {
+  const kubeline = (release: string, set = '', ns = namespace) => {
     const started = Date.now();
     const r = spawnSync(process.execPath, [path.join(ROOT, 'actions/helm-deploy/dist/index.js')], {
-      env: env({ release, set, timeout: `${TIMEOUT_S}s` }),
+      env: env({ release, set, namespace: ns, timeout: `${TIMEOUT_S}s` }),
       encoding: 'utf8',
     });
     const sign = /failing fast (\d+)s after the first sign/.exec(r.stderr ?? '');
     return { ms: Date.now() - started, code: r.status, verdictS: sign ? Number(sign[1]) : undefined };
   };
-  const raw = (release: string, set: string) => {
+  const raw = (release: string, set: string, ns = namespace) => {
     const args = [
       'upgrade',
       '--install',
       release,
       CHART,
       '-n',
-      namespace,
+      ns,
       ...kube,
       '--wait',
       `--timeout=${TIMEOUT_S}s`,
@@ -77,19 +113,20 @@ export function failFast(): string {
     return { ms: Date.now() - started, code: r.status };
   };
   const rows: string[] = [];
+  const row = (cause: string, ours: Run & { verdictS?: number }, theirs: Run) =>
+    `| ${cause} | ${ours.verdictS === undefined ? 'no verdict' : `${ours.verdictS} s`} | ${seconds(ours.ms)} (exit ${ours.code}, rolled back) | ${seconds(theirs.ms)} (exit ${theirs.code}) | ${(theirs.ms / ours.ms).toFixed(1)}× |`;
   try {
     causes.forEach(([cause, set], i) => {
       kubeline(`kl${i}`);
       raw(`raw${i}`, '');
-      const ours = kubeline(`kl${i}`, set);
-      const theirs = raw(`raw${i}`, set);
-      const verdict = ours.verdictS === undefined ? 'no verdict' : `${ours.verdictS} s`;
-      rows.push(
-        `| ${cause} | ${verdict} | ${seconds(ours.ms)} (exit ${ours.code}, rolled back) | ${seconds(theirs.ms)} (exit ${theirs.code}) | ${(theirs.ms / ours.ms).toFixed(1)}× |`,
-      );
+      rows.push(row(cause, kubeline(`kl${i}`, set), raw(`raw${i}`, set)));
     });
+    const quota = `${namespace}-quota`;
+    const q = quotaScene(kubectl, kube, quota, () => [kubeline('klq', '', quota), raw('rawq', '', quota)]);
+    rows.push(row('FailedCreate (ResourceQuota full)', kubeline('klq', q, quota), raw('rawq', q, quota)));
   } finally {
-    spawnSync(kubectl, ['delete', 'namespace', namespace, '--wait=false', ...kube], { stdio: 'ignore' });
+    for (const ns of [namespace, `${namespace}-quota`])
+      spawnSync(kubectl, ['delete', 'namespace', ns, '--wait=false', ...kube], { stdio: 'ignore' });
     fs.rmSync(temp, { recursive: true, force: true });
   }
   return [
