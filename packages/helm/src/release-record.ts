@@ -3,7 +3,7 @@
 // itself: Helm revisions in a ConfigMap beside the release (any Helm storage driver), and the
 // ReplicaSet of each Deployment that became ready, annotated (for `kind: deployment` rollbacks).
 import type { Logger } from '@kubeline/runtime';
-import { isConflict, isNotFound, type Cluster } from '@kubeline/kube';
+import { isConflict, isNotFound, selectorString, type Cluster } from '@kubeline/kube';
 
 export const HEALTHY_ANNOTATION = 'kubeline.dev/healthy-at';
 const KEEP = 20;
@@ -102,10 +102,7 @@ export async function markHealthyReplicaSets(
 async function markCurrentReplicaSet(cluster: Cluster, namespace: string, name: string, at: string) {
   const d = await cluster.apps.readNamespacedDeployment({ name, namespace });
   const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
-  const labels = d.spec?.selector?.matchLabels ?? {};
-  const labelSelector = Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const labelSelector = selectorString(d.spec?.selector);
   const sets = await cluster.apps.listNamespacedReplicaSet({
     namespace,
     ...(labelSelector ? { labelSelector } : {}),
