@@ -300,7 +300,9 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     const r = await promote(
       canaryInputs(scene, { steps: '40,100', interval: '30s', 'canary-service': 'web-canary' }),
     );
-    await new Promise((r) => setTimeout(r, 2_000)); // the router's propagation after the run's end
+    const lastAllStable = (sorted: TrafficRecord[]): boolean =>
+      sorted.length >= 20 && sorted.slice(-20).every((x) => x.version === 'v1');
+    await traffic.settle(lastAllStable, 15_000); // the router's propagation after the run's end
     const records = await traffic.stop();
     expect(r.stderr).toMatch(
       /reverting the canary of web left by .* \(stopped renewing at step 1, weight 40%\)/,

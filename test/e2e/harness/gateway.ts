@@ -233,7 +233,10 @@ export async function sendRequests(hostname: string, n: number, o: { concurrency
 export function startTraffic(
   hostname: string,
   o: { rps: number; maxSeconds: number; headers?: Record<string, string> },
-): { stop(): Promise<TrafficRecord[]> } {
+): {
+  stop(): Promise<TrafficRecord[]>;
+  settle(done: (sorted: TrafficRecord[]) => boolean, timeoutMs: number): Promise<void>;
+} {
   const records: TrafficRecord[] = [];
   const pending = new Set<Promise<void>>();
   const timer = setInterval(() => {
@@ -251,6 +254,14 @@ export function startTraffic(
       clearTimeout(limit);
       await Promise.all(pending);
       return records.sort((a, b) => a.at - b.at);
+    },
+    // The router applies a changed route on its own schedule: a test waits for the traffic it
+    // expects, bounded, and its assertion then reads the same records.
+    async settle(done, timeoutMs) {
+      const end = Date.now() + timeoutMs;
+      while (Date.now() < end && !done([...records].sort((a, b) => a.at - b.at))) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
     },
   };
 }
