@@ -3,7 +3,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { InputError, UserError, envNumber, isTransientStatus, log, retry } from '@kubeline/runtime';
 import { apiStatus, explainKubeError, networkError } from './errors.js';
 
-export type ClientNode = typeof import('@kubernetes/client-node');
+export type ClientNode = typeof import('./client-node.js');
 export type KubernetesObject = k8s.KubernetesObject;
 
 let clientNode: Promise<ClientNode> | undefined;
@@ -13,7 +13,7 @@ let clientNode: Promise<ClientNode> | undefined;
  * checks, or never reaches the cluster, does not pay for it.
  */
 export function loadClientNode(): Promise<ClientNode> {
-  return (clientNode ??= import('@kubernetes/client-node'));
+  return (clientNode ??= import('./client-node.js'));
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
