@@ -39,6 +39,9 @@ const share = (records: TrafficRecord[], from: number, to: number) => {
   const inside = records.filter((r) => r.at >= from && r.at < to && r.status === 200);
   return inside.length ? inside.filter((r) => r.version === 'v2').length / inside.length : Number.NaN;
 };
+/** The last 20 requests all reached stable: what a test waits for after a run put traffic back. */
+const lastAllStable = (sorted: TrafficRecord[]): boolean =>
+  sorted.length >= 20 && sorted.slice(-20).every((x) => x.version === 'v1');
 const failures = (records: TrafficRecord[], version?: string) =>
   records.filter((r) => (version === undefined || r.version === version) && r.status !== 200);
 
@@ -119,7 +122,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     });
     const traffic = startTraffic(scene.host, { rps: 40, maxSeconds: 120 });
     const r = await promote(canaryInputs(scene, { steps: '50,100', interval: '5s' }));
-    await new Promise((res) => setTimeout(res, 2_000)); // the router's propagation after the run's end
+    await traffic.settle(lastAllStable, 15_000); // the router's propagation after the run's end
     const records = await traffic.stop();
 
     const line = failedOneLine(r);
@@ -300,8 +303,6 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     const r = await promote(
       canaryInputs(scene, { steps: '40,100', interval: '30s', 'canary-service': 'web-canary' }),
     );
-    const lastAllStable = (sorted: TrafficRecord[]): boolean =>
-      sorted.length >= 20 && sorted.slice(-20).every((x) => x.version === 'v1');
     await traffic.settle(lastAllStable, 15_000); // the router's propagation after the run's end
     const records = await traffic.stop();
     expect(r.stderr).toMatch(
@@ -482,7 +483,7 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
     await scene.canary.setBehaviour({ errorRate: 1 });
     const failedAt = Date.now();
     const back = await run;
-    await new Promise((res) => setTimeout(res, 2_000));
+    await traffic.settle(lastAllStable, 15_000); // the router's propagation after the run's end
     const records = await traffic.stop();
     expect(failedOneLine(back)).toMatch(/aborted: step 1 at 100%: early abort/);
     expect(await canaryWeight(ns.name)).toBe(0);
@@ -527,7 +528,12 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
       if (Date.now() > deadline) throw new Error('the A/B rule never appeared');
       await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 3_000)); // the router's propagation
+    // the router's propagation: until a matched request reaches the canary (bounded)
+    const applied = Date.now() + 15_000;
+    while ((await getThroughGateway(scene.host, 5_000, { 'x-canary': 'always' })).version !== 'v2') {
+      if (Date.now() > applied) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const byHeader = await Promise.all(
       Array.from({ length: 10 }, () => getThroughGateway(scene!.host, 5_000, { 'x-canary': 'always' })),
     );
