@@ -2,7 +2,10 @@
 // last-good; plain Deployments through their ReplicaSet history; and a revision that does not exist.
 import { describe, expect, test } from '@jest/globals';
 import { AppsV1Api } from '@kubernetes/client-node';
+import { Helm, manifestOf, newestStoredRevision, storedManifest } from '@kubeline/helm';
+import { connect } from '@kubeline/kube';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
+import { stackTool } from './harness/stack-env.js';
 import { isRolledOut, waitForDeployment } from './harness/watch.js';
 import {
   MAJORS,
@@ -12,6 +15,7 @@ import {
   env,
   failedOneLine,
   fakeDigest,
+  helmCli,
   history,
   image,
   readDeployment,
@@ -92,6 +96,64 @@ describe.each(MAJORS)('Helm %i release', (major) => {
     );
     expect(broken.outputs).toMatchObject({ status: 'failed' });
     expect(broken.summary).toContain('### Why Deployment web failed');
+  });
+
+  test('a stored manifest read from helm’s Secret is what helm get manifest prints; under another storage driver rollback asks helm', async () => {
+    const [a, b] = [fakeDigest(), fakeDigest()];
+    const at = (digest: string) => ({
+      release: 'web',
+      chart: WEB_CHART,
+      namespace: ns.name,
+      image: contractOf(repository, digest),
+      wait: 'false',
+    });
+    succeeded(await deploy(major, at(a)));
+    succeeded(await deploy(major, at(b)));
+    const cluster = await connect(env.KUBECONFIG);
+    for (const rev of [1, 2]) {
+      const printed = await helmCli(major, [
+        'get',
+        'manifest',
+        'web',
+        '--revision',
+        String(rev),
+        '-n',
+        ns.name,
+      ]);
+      const stored = await storedManifest(cluster, ns.name, 'web', rev);
+      expect(stored).toContain(rev === 1 ? a : b);
+      expect(stored?.trim()).toBe(printed.trim());
+    }
+    expect(await newestStoredRevision(cluster, ns.name, 'web')).toBe(2);
+    expect(await storedManifest(cluster, ns.name, 'web', 9)).toBeUndefined();
+    expect(await newestStoredRevision(cluster, ns.name, 'ghost')).toBe(0);
+
+    // HELM_DRIVER=configmap: no Secrets to read, so the revision and the digest come from helm
+    const other = { ...at(a), release: 'web-cm' };
+    const cm = { HELM_DRIVER: 'configmap' };
+    succeeded(await deploy(major, other, cm));
+    succeeded(await deploy(major, { ...other, image: contractOf(repository, b) }, cm));
+    const r = await rollback(major, { release: 'web-cm', namespace: ns.name, wait: 'false' }, cm);
+    succeeded(r);
+    expect(r.outputs).toMatchObject({
+      'from-revision': '2',
+      'to-revision': '1',
+      revision: '3',
+      'image-digest': a,
+    });
+    expect(r.summary).toContain(`image ${b} → ${a}`);
+    const previous = process.env.HELM_DRIVER;
+    process.env.HELM_DRIVER = 'configmap';
+    try {
+      expect(await newestStoredRevision(cluster, ns.name, 'web')).toBeUndefined();
+      const t = { kubeconfig: env.KUBECONFIG, context: cluster.context, namespace: ns.name };
+      const helm = new Helm(stackTool(major === 3 ? 'helm3' : 'helm4'), `${major}.0.0`);
+      const viaHelm = await manifestOf(helm, cluster, t, 'web-cm', 3);
+      expect(viaHelm).toContain(a);
+    } finally {
+      if (previous === undefined) delete process.env.HELM_DRIVER;
+      else process.env.HELM_DRIVER = previous;
+    }
   });
 
   test('an unknown release is one line', async () => {

@@ -1,17 +1,23 @@
 // dry-run: what the deploy would change, resource by resource, with nothing applied.
 import { KubelineError } from '@kubeline/runtime';
-import { deployedRevision, diffManifests } from '@kubeline/helm';
+import { deployedRevision, diffManifests, manifestOf } from '@kubeline/helm';
 import { summarizeDryRun } from './deploy-report.js';
 import type { Deploy } from './prepare.js';
 import { failureLine, upgradeArgs } from './upgrade.js';
 
 export async function dryRun(d: Deploy): Promise<void> {
-  const { ctx, inputs, helm, target, facts } = d;
+  const { ctx, inputs, helm, cluster, target, facts } = d;
   const history = await d.early;
   facts.previous = deployedRevision(history)?.revision;
-  const live = facts.previous ? await helm.manifest(inputs.release, target, facts.previous) : '';
+  // The live manifest is read while helm renders, not before it starts.
+  const previous = facts.previous;
+  const reading = previous
+    ? manifestOf(helm, cluster, target, inputs.release, previous)
+    : Promise.resolve('');
+  reading.catch(() => undefined);
   const cmd = upgradeArgs(d, true, '');
   const r = await helm.run(cmd.args, { env: cmd.env, silent: true, allowFailure: true });
+  const live = await reading;
   if (r.code !== 0)
     throw new KubelineError(
       `dry run of release ${inputs.release} failed: ${failureLine(r.stderr, cmd.report)}`,

@@ -21,9 +21,13 @@ import {
   diffManifests,
   helmErrorLine,
   parseManifest,
+  isPending,
+  manifestOf,
+  newestStoredRevision,
   readHealthy,
   rollbackCommand,
   type HelmTarget,
+  type HistoryEntry,
 } from '@kubeline/helm';
 import { abortCanaryOf, unfinishedCanaries } from '@kubeline/canary';
 import type { OutputName } from './action.generated.js';
@@ -70,27 +74,37 @@ async function rollbackRelease(
 ): Promise<void> {
   const ns = kube.namespace;
   const t: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: ns };
-  const [tool] = await Promise.all([
-    ensureTool('helm', inputs['helm-version'], 'helm-version'),
+  const ready = ensureTool('helm', inputs['helm-version'], 'helm-version');
+  // The history is read while the access check runs and the lock is taken; confirmed under the lock.
+  const helmReady = ready.then((tool) => new Helm(tool.path, tool.version));
+  const early = helmReady.then((h) => h.history(inputs.release, t));
+  early.catch(() => undefined); // an access error is explained by requireAccess first
+  const [helm] = await Promise.all([
+    helmReady,
     requireAccess(cluster, ns, [
+      ['get', 'secrets'],
       ['list', 'secrets'],
       ['update', 'secrets'],
       ['get', 'configmaps'],
       ...LOCK_NEEDS,
     ]),
   ]);
-  const helm = new Helm(tool.path, tool.version);
   // The same lock as helm-deploy: a rollback never races a deploy of the release.
   const lock = await ReleaseLock.acquire(cluster, ns, inputs.release, { timeoutMs: 600_000, log: ctx.log });
   try {
     const [history, healthy, canaries] = await Promise.all([
-      helm.history(inputs.release, t),
+      historyUnderLock(helm, cluster, t, inputs.release, early, lock.contended),
       to.kind === 'last-good' ? readHealthy(cluster, ns, inputs.release) : Promise.resolve([]),
       openCanaries(cluster, ns),
     ]);
     const choice = chooseHelmRevision(inputs.release, history, to, healthy);
+    // Each stored manifest is read once, beside the rest; the rollback is awaited before them, so
+    // the lock is never released under a running helm.
+    const manifestAt = (rev: number) => manifestOf(helm, cluster, t, inputs.release, rev);
+    const manifests = Promise.all([manifestAt(choice.from.revision), manifestAt(choice.to.revision)]);
+    manifests.catch(() => undefined);
     await endCanaries(ctx, cluster, ns, canaries, async (d) => {
-      const current = parseManifest(await helm.manifest(inputs.release, t, choice.from.revision), ns);
+      const current = parseManifest((await manifests)[0], ns);
       return workloadsOf(current, ns).some((w) => w.kind === 'Deployment' && w.name === d);
     });
     ctx.log.info(
@@ -99,23 +113,16 @@ async function rollbackRelease(
     ctx.output('from-revision', choice.from.revision);
     ctx.output('to-revision', choice.to.revision);
     const timeoutMs = inputs.timeout ?? 300_000;
-    // The two manifests are stored revisions: read while helm rolls back, not before it. The
-    // rollback is awaited first, so the lock is never released under a running helm.
-    const reading = Promise.all([
-      helm.manifest(inputs.release, t, choice.from.revision),
-      helm.manifest(inputs.release, t, choice.to.revision),
-    ]);
-    reading.catch(() => undefined);
     lock.assertHeld('helm rollback');
     const r = await helm.run(
       rollbackCommand(helm.major, inputs.release, choice.to.revision, t, { wait: inputs.wait, timeoutMs }),
       { allowFailure: true, timeoutMs: timeoutMs + 120_000 },
     );
-    const [before, after] = await reading;
+    const [before, after] = await manifests;
     // helm records every rollback, failed or not, as a new revision: read it, not guessed.
     const top = history[history.length - 1]?.revision ?? 0;
-    const recorded = (await helm.history(inputs.release, t)).filter((h) => h.revision > top);
-    const revision = recorded[recorded.length - 1]?.revision ?? '';
+    const newest = await newestRevision(helm, cluster, t, inputs.release);
+    const revision = newest > top ? newest : '';
     ctx.output('revision', revision);
     ctx.output('image-digest', manifestDigest(after) ?? '');
     ctx.summary
@@ -138,6 +145,35 @@ async function rollbackRelease(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The history read before the lock stands only if nothing can have changed it since: the lock was
+ * free, the release was not mid-deploy, and helm's newest stored revision is still its last.
+ */
+async function historyUnderLock(
+  helm: Helm,
+  cluster: Cluster,
+  t: HelmTarget,
+  release: string,
+  early: Promise<HistoryEntry[]>,
+  contended: boolean,
+): Promise<HistoryEntry[]> {
+  if (!contended) {
+    const [history, newest] = await Promise.all([early, newestStoredRevision(cluster, t.namespace, release)]);
+    const last = history[history.length - 1];
+    if (newest !== undefined && newest === (last?.revision ?? 0) && !(last && isPending(last.status)))
+      return history;
+  }
+  return helm.history(release, t);
+}
+
+/** The release's newest revision: from helm's Secrets, or helm's history under another driver. */
+async function newestRevision(helm: Helm, cluster: Cluster, t: HelmTarget, release: string): Promise<number> {
+  const stored = await newestStoredRevision(cluster, t.namespace, release);
+  if (stored !== undefined) return stored;
+  const history = await helm.history(release, t);
+  return history[history.length - 1]?.revision ?? 0;
 }
 
 /** helm rollback leaves the failing pods in place: they still say why, in the summary and one line each. */

@@ -49,3 +49,11 @@ export {
   type ResourceChange,
 } from './manifest-diff.js';
 export { ANNOTATION_PREFIX, releaseAnnotations } from './release-metadata.js';
+export {
+  releasesInSecrets,
+  storageSecretName,
+  decodeStoredRelease,
+  storedManifest,
+  manifestOf,
+  newestStoredRevision,
+} from './release-storage.js';
