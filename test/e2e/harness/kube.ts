@@ -8,10 +8,32 @@ export { adminKubeConfig, limitedKubeConfig } from './kube-config.js';
 
 export async function createNamespace(config: KubeConfig, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await config.makeApiClient(CoreV1Api).createNamespace({
+  const core = config.makeApiClient(CoreV1Api);
+  await core.createNamespace({
     body: { metadata: { name, labels: { 'kubeline.dev/e2e': 'true' } } },
   });
+  await defaultServiceAccount(core, name);
   return name;
+}
+
+/**
+ * Pods are refused until the controller manager makes the namespace's default ServiceAccount; after
+ * an API server restart that took over 10 s. kubeline tolerates it; a test's own pods must not race it.
+ */
+async function defaultServiceAccount(core: CoreV1Api, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await core.readNamespacedServiceAccount({ name: 'default', namespace });
+      return;
+    } catch (e) {
+      if (Date.now() > end)
+        throw new Error(`namespace ${namespace}: no default ServiceAccount after ${timeoutMs} ms`, {
+          cause: e,
+        });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** Starts the deletion and returns: the namespace finalizes in the background. */
