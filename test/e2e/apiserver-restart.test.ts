@@ -11,7 +11,7 @@ import {
   type Cluster,
   type PreparedKubeconfig,
 } from '@kubeline/kube';
-import { restartApiserver } from './harness/faults.js';
+import { restartApiserver, restartControllers } from './harness/faults.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { loadStackEnv } from './harness/stack-env.js';
 import { isRolledOut, waitForDeployment } from './harness/watch.js';
@@ -53,8 +53,10 @@ describe('the API server restarting during a rollout wait', () => {
     kubeconfig = prepareKubeconfig({ kubeconfig: fs.readFileSync(loadStackEnv().KUBECONFIG, 'utf8') });
     cluster = await connect(kubeconfig.path, kubeconfig.context);
   });
-  // The files after this one need a cluster that has caught up with the restarts (kwok and the
-  // controllers re-list; a Deployment created too early sat 60 s unrolled): wait until one rolls out.
+  // Each test lives through its own restart's aftermath: the controllers' informers back off for up
+  // to a minute and a rollout waits on them. The next test, and the files after this one, start on a
+  // cluster caught up again (a Deployment created too early sat over a minute unrolled).
+  afterEach(restartControllers, 60_000);
   afterAll(async () => {
     kubeconfig.cleanup();
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
