@@ -1,0 +1,1 @@
+export const id=345;export const ids=[345];export const modules={29345:(i,t,o)=>{o.r(t),o.d(t,{AppsV1Api:()=>e.eY6,AuthenticationV1Api:()=>e.At,AuthorizationV1Api:()=>e.NwU,CoordinationV1Api:()=>e.hSW,CoreV1Api:()=>e.f5Y,EventsV1Api:()=>e.B3K,KubeConfig:()=>e.ypW,KubernetesObjectApi:()=>e.e1Y,RbacAuthorizationV1Api:()=>e.j3A,Watch:()=>e.ox1});var e=o(94418)}};
