@@ -103,15 +103,22 @@ async function markCurrentReplicaSet(cluster: Cluster, namespace: string, name: 
   const d = await cluster.apps.readNamespacedDeployment({ name, namespace });
   const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
   const labelSelector = selectorString(d.spec?.selector);
-  const sets = await cluster.apps.listNamespacedReplicaSet({
-    namespace,
-    ...(labelSelector ? { labelSelector } : {}),
-  });
-  const current = sets.items.find(
-    (rs) =>
-      rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) &&
-      rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
-  );
+  // From the API server's cache first (resourceVersion 0): a consistent list waits for the cache to
+  // catch up with etcd, ~70 ms right after a rollout's writes. The set has existed since the rollout
+  // began; only when the cache lacks it is the list read again, consistently.
+  const currentSet = async (resourceVersion?: string) => {
+    const sets = await cluster.apps.listNamespacedReplicaSet({
+      namespace,
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    });
+    return sets.items.find(
+      (rs) =>
+        rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid) &&
+        rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
+    );
+  };
+  const current = (await currentSet('0')) ?? (await currentSet());
   if (!current?.metadata?.name) return;
   await cluster.apps.patchNamespacedReplicaSet({
     name: current.metadata.name,
