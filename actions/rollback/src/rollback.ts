@@ -160,9 +160,18 @@ async function historyUnderLock(
   contended: boolean,
 ): Promise<HistoryEntry[]> {
   if (!contended) {
-    const [history, newest] = await Promise.all([early, newestStoredRevision(cluster, t.namespace, release)]);
-    const last = history[history.length - 1];
-    if (newest !== undefined && newest === (last?.revision ?? 0) && !(last && isPending(last.status)))
+    // an early read that failed (a dropped connection, a busy API server) is simply read again
+    const [history, newest] = await Promise.all([
+      early.catch(() => undefined),
+      newestStoredRevision(cluster, t.namespace, release),
+    ]);
+    const last = history?.[history.length - 1];
+    if (
+      history &&
+      newest !== undefined &&
+      newest === (last?.revision ?? 0) &&
+      !(last && isPending(last.status))
+    )
       return history;
   }
   return helm.history(release, t);
