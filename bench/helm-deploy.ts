@@ -74,13 +74,19 @@ export function helmDeploy(runs: number): string {
         name: `${deploy.name}, no compile cache`,
         env: { ...deploy.env, KUBELINE_COMPILE_CACHE: 'off' },
       };
+      // helm run wholly under the lock, as before helm-deploy started it ahead (see ahead.ts).
+      const underLock: Subject = {
+        ...deploy,
+        name: `${deploy.name}, helm not started ahead`,
+        env: { ...deploy.env, KUBELINE_UPGRADE_AHEAD: 'off' },
+      };
       const atomic = major === 3 ? '--atomic' : '--rollback-on-failure';
       const baseline = raw(`raw${major}`);
       out.push(
         table(
           `helm-deploy vs raw helm ${major} (every run rolls 2 pods)`,
           baseline.name,
-          interleaved([baseline, raw(`atomic${major}`, [atomic]), deploy, uncached], runs),
+          interleaved([baseline, raw(`atomic${major}`, [atomic]), deploy, underLock, uncached], runs),
         ),
       );
       const rawRollback: Subject = {

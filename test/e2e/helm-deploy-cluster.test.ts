@@ -181,14 +181,19 @@ describe.each(MAJORS)('Helm %i', (major) => {
     );
 
     await new Promise((resolve) => setTimeout(resolve, 1100)); // older than a 1s grace now
-    const r = await deploy(major, {
-      release: 'stuck',
-      chart: WEB_CHART,
-      namespace: ns.name,
-      'pending-grace': '1s',
-      set: 'message=after',
-    });
+    const r = await deploy(
+      major,
+      {
+        release: 'stuck',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        'pending-grace': '1s',
+        set: 'message=after',
+      },
+      { KUBELINE_DEBUG: '1' },
+    );
     succeeded(r);
+    expect(r.stderr).toContain('helm started ahead not let through: the release changed or was pending');
     expect(r.stderr).toMatch(
       /warning: release stuck has been pending-upgrade \(revision 2\) for \S+, longer than pending-grace: the run that started it is gone; rolling back to revision 1 before deploying/,
     );
@@ -272,12 +277,16 @@ describe.each(MAJORS)('Helm %i', (major) => {
 
   test('two concurrent deploys of one release are serialised by the lock, and both land', async () => {
     succeeded(await deploy(major, { release: 'busy', chart: WEB_CHART, namespace: ns.name }));
-    const first = deploy(major, {
-      release: 'busy',
-      chart: WEB_CHART,
-      namespace: ns.name,
-      set: 'message=first\nreplicaCount=4',
-    });
+    const first = deploy(
+      major,
+      {
+        release: 'busy',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        set: 'message=first\nreplicaCount=4',
+      },
+      { KUBELINE_DEBUG: '1' },
+    );
     // the second starts once the first holds the lock, so they really overlap
     await waitForObject(
       adminKubeConfig(),
@@ -289,16 +298,23 @@ describe.each(MAJORS)('Helm %i', (major) => {
       },
       (lease) => Boolean((lease as { spec?: { holderIdentity?: string } }).spec?.holderIdentity),
     );
-    const second = deploy(major, {
-      release: 'busy',
-      chart: WEB_CHART,
-      namespace: ns.name,
-      set: 'message=second',
-    });
+    const second = deploy(
+      major,
+      {
+        release: 'busy',
+        chart: WEB_CHART,
+        namespace: ns.name,
+        set: 'message=second',
+      },
+      { KUBELINE_DEBUG: '1' },
+    );
     const [a, b] = await Promise.all([first, second]);
     succeeded(a);
     succeeded(b);
     expect(b.stderr).toMatch(/waiting for .* to finish deploying release busy/);
+    // the first upgraded with the helm it started ahead; the second's was killed when it had to wait
+    expect(a.stderr).toMatch(/helm started ahead let through/);
+    expect(b.stderr).toContain('helm started ahead not let through: another run holds the lock');
     expect([a.outputs.revision, b.outputs.revision].sort()).toEqual(['2', '3']);
     expect((await history(major, 'busy', ns.name)).map((h) => h.status)).toEqual([
       'superseded',
@@ -312,6 +328,65 @@ describe.each(MAJORS)('Helm %i', (major) => {
       .readNamespacedLease({ name: 'kubeline-lock-busy', namespace: ns.name });
     expect(lease.spec?.holderIdentity).toBeUndefined();
     expect(lease.metadata?.annotations?.['kubeline.dev/last-outcome']).toBe('finished');
+  });
+
+  test('helm started ahead of the lock: let through on an upgrade, never on a first install, killed when another run holds the lock', async () => {
+    const debug = { KUBELINE_DEBUG: '1' };
+    const release = 'ahead';
+    const install = await deploy(major, { release, chart: WEB_CHART, namespace: ns.name }, debug);
+    succeeded(install);
+    expect(install.stderr).toContain('debug: helm started ahead not let through: a first install');
+    expect(install.stderr).not.toMatch(/helm started ahead let through/);
+
+    const upgrade = await deploy(
+      major,
+      { release, chart: WEB_CHART, namespace: ns.name, set: 'message=ahead' },
+      debug,
+    );
+    succeeded(upgrade);
+    expect(upgrade.stderr).toMatch(/debug: helm started ahead let through after \d+ ms/);
+    expect(upgrade.stderr).not.toMatch(/not let through/);
+    expect(upgrade.outputs).toMatchObject({ revision: '2', 'previous-revision': '1', status: 'deployed' });
+    expect((await readConfigMapData(ns.name, 'ahead-config')).message).toBe('ahead');
+    const annotations = (await readDeployment(ns.name, 'ahead')).metadata?.annotations ?? {};
+    expect(annotations['kubeline.dev/deploy-id']).toMatch(/^[0-9a-f-]{36}$/);
+
+    const off = await deploy(
+      major,
+      { release, chart: WEB_CHART, namespace: ns.name, set: 'message=off' },
+      { ...debug, KUBELINE_UPGRADE_AHEAD: 'off' },
+    );
+    succeeded(off);
+    expect(off.stderr).not.toMatch(/helm started ahead/);
+    expect(off.outputs.revision).toBe('3');
+
+    // another run's live lock: the held helm is killed at once, and nothing changes
+    const before = await history(major, release, ns.name);
+    const leases = adminKubeConfig().makeApiClient(CoordinationV1Api);
+    const free = await lease(ns.name, release); // a released lock stays, without a holder
+    await leases.replaceNamespacedLease({
+      name: `kubeline-lock-${release}`,
+      namespace: ns.name,
+      body: { ...free, spec: { ...free.spec, holderIdentity: 'another-run', leaseDurationSeconds: 60 } },
+    });
+    const waiting = await deploy(
+      major,
+      { release, chart: WEB_CHART, namespace: ns.name, set: 'message=waiting', 'lock-timeout': '3s' },
+      debug,
+    );
+    expect(failedOneLine(waiting)).toMatch(/is being deployed by another-run; gave up after lock-timeout 3\.0s$/);
+    expect(waiting.stderr).toContain('debug: helm started ahead not let through: another run holds the lock');
+    expect(await history(major, release, ns.name)).toEqual(before);
+    expect((await readConfigMapData(ns.name, 'ahead-config')).message).toBe('off');
+    const helmLeft = readdirSync('/proc').filter((p) => {
+      try {
+        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return /helm/.test(argv[0] ?? '') && argv.includes(release) && argv.includes('upgrade');
+      } catch {
+        return false;
+      }
+    });
+    expect(helmLeft).toEqual([]);
   });
 
   describe('bad input leaves the release as it was', () => {

@@ -161,11 +161,13 @@ describe.each(MAJORS)('Helm %i', (major) => {
     const r = await deploy(
       major,
       { release: 'web', chart: WEB_CHART, namespace: ns.name, image: `${name}@${unsigned}`, ...gate() },
-      loopbackOnly,
+      { ...loopbackOnly, KUBELINE_DEBUG: '1' },
     );
     expect(failedOneLine(r)).toBe(
       `error: helm-deploy: require-signature: ${name}@${unsigned} is not signed by key cosign.pub: no signature found; nothing was deployed`,
     );
+    // helm had started ahead of the lock; it was killed at its gate, before applying
+    expect(r.stderr).toContain('helm started ahead not let through: a check failed');
     const other = await deploy(
       major,
       {

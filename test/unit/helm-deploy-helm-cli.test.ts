@@ -68,6 +68,15 @@ describe('helm-cli: the argv of each Helm major', () => {
     expect(args).not.toContain('--force');
   });
 
+  it('upgrades only, without --install, when asked (a run started ahead must not install CRDs)', () => {
+    for (const major of [3, 4] as const) {
+      const { args } = upgradeCommand(major, { ...base, install: false });
+      expect(args.slice(0, 3)).toEqual(['upgrade', 'web', '/charts/web']);
+      expect(args).not.toContain('--install');
+      expect(upgradeCommand(major, base).args.slice(0, 2)).toEqual(['upgrade', '--install']);
+    }
+  });
+
   it('never passes --create-namespace (kubeline creates a missing namespace itself)', () => {
     expect(upgradeCommand(3, base).args).not.toContain('--create-namespace');
     expect(upgradeCommand(4, base).args).not.toContain('--create-namespace');

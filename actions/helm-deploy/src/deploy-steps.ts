@@ -21,8 +21,12 @@ export async function deploy(ctx: Ctx, inputs: Inputs, started: number): Promise
   ctx.state.set('kubeconfig', kube.path);
   try {
     const d = await prepare(ctx, inputs, p, kube, started);
-    if (inputs['dry-run']) await dryRun(d);
-    else await deployLocked(d);
+    try {
+      if (inputs['dry-run']) await dryRun(d);
+      else await deployLocked(d);
+    } finally {
+      d.ahead?.cancel('the deploy ended');
+    }
   } finally {
     kube.cleanup();
   }
@@ -30,7 +34,10 @@ export async function deploy(ctx: Ctx, inputs: Inputs, started: number): Promise
 
 async function deployLocked(d: Deploy): Promise<void> {
   const { ctx, inputs } = d;
-  const lock = await lockRelease(d.cluster, inputs, d.target.namespace, ctx);
+  // A contended lock makes what the ahead helm read stale: it is killed rather than left waiting.
+  const lock = await lockRelease(d.cluster, inputs, d.target.namespace, ctx, () =>
+    d.ahead?.cancel('another run holds the lock'),
+  );
   try {
     const github = await openGitHubDeployment(d);
     try {

@@ -3,7 +3,8 @@ import { KubelineError } from '@kubeline/runtime';
 import { deployedRevision, diffManifests, manifestOf } from '@kubeline/helm';
 import { summarizeDryRun } from './deploy-report.js';
 import type { Deploy } from './prepare.js';
-import { failureLine, upgradeArgs } from './upgrade.js';
+import { failureLine } from './upgrade.js';
+import { upgradeArgs } from './upgrade-run.js';
 
 export async function dryRun(d: Deploy): Promise<void> {
   const { ctx, inputs, helm, cluster, target, facts } = d;
@@ -15,7 +16,7 @@ export async function dryRun(d: Deploy): Promise<void> {
     ? manifestOf(helm, cluster, target, inputs.release, previous)
     : Promise.resolve('');
   reading.catch(() => undefined);
-  const cmd = upgradeArgs(d, true, '');
+  const cmd = upgradeArgs(d, { dryRun: true, deployId: '', name: 'dry-run' });
   const r = await helm.run(cmd.args, { env: cmd.env, silent: true, allowFailure: true });
   const live = await reading;
   if (r.code !== 0)

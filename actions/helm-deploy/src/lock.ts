@@ -10,11 +10,13 @@ export async function lockRelease(
   inputs: Inputs,
   namespace: string,
   ctx: Ctx,
+  onContended?: () => void,
 ): Promise<ReleaseLock> {
   const acquire = () =>
     ReleaseLock.acquire(cluster, namespace, inputs.release, {
       timeoutMs: inputs['lock-timeout'] ?? 600_000,
       log: ctx.log,
+      ...(onContended ? { onContended } : {}),
     });
   try {
     return await acquire();

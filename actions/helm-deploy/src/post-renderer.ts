@@ -10,6 +10,7 @@ import { isMap, parseAllDocuments, stringify, type Document } from 'yaml';
 import type { ImageContract } from '@kubeline/image';
 import type { HelmMajor } from '@kubeline/helm';
 import { checkPinned } from '@kubeline/image';
+import { awaitGo } from './apply-gate.js';
 import { POST_RENDER_ENV } from './post-render-env.js';
 
 const PLUGIN_NAME = 'kubeline-post-render';
@@ -21,6 +22,8 @@ export interface PostRenderConfig {
   report: string;
   /** Namespace of resources that name none. */
   namespace: string;
+  /** The apply gate to wait at before handing the manifests back (helm started ahead of the lock). */
+  gate?: string;
 }
 
 export interface RenderedResource {
@@ -135,6 +138,11 @@ export async function runAsPostRenderer(configFile: string): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const { output, report } = postRender(Buffer.concat(chunks).toString('utf8'), config);
+  if (config.gate && !report.error && !(await awaitGo(config.gate))) {
+    process.stderr.write('kubeline: the deploy did not go ahead; nothing was applied\n');
+    process.exitCode = 1;
+    return;
+  }
   fs.writeFileSync(config.report, JSON.stringify(report));
   if (report.error) {
     // Helm 3 shows this; Helm 4 does not, so the action reads the report instead.
@@ -158,16 +166,20 @@ function defaultPluginDirs(env: NodeJS.ProcessEnv): string {
   return path.join(data, 'helm', 'plugins');
 }
 
-/** Makes helm of this major run `bundle` with `node` as its post-renderer. */
+/**
+ * Makes helm of this major run `bundle` with `node` as its post-renderer. Each helm run has its own
+ * `name`, so a run stopped before applying leaves no report for the next.
+ */
 export function setupPostRenderer(
   major: HelmMajor,
   workDir: string,
   bundle: string,
   config: Omit<PostRenderConfig, 'report'>,
   env: NodeJS.ProcessEnv = process.env,
+  name = 'upgrade',
 ): PostRendererSetup {
-  const full: PostRenderConfig = { ...config, report: path.join(workDir, 'render-report.json') };
-  const configFile = path.join(workDir, 'post-render.json');
+  const full: PostRenderConfig = { ...config, report: path.join(workDir, `render-report-${name}.json`) };
+  const configFile = path.join(workDir, `post-render-${name}.json`);
   fs.writeFileSync(configFile, JSON.stringify(full), { mode: 0o600 });
   const childEnv: Record<string, string> = { [POST_RENDER_ENV]: configFile };
   if (major === 3)

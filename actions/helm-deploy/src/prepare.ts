@@ -1,6 +1,7 @@
 // Everything before the release is touched: helm, the image and its gates, chart, values, access.
 // The independent parts overlap: helm installs while the image resolves, the history is read and
 // the chart linted (other cores) while client-node loads and access is checked.
+import crypto from 'node:crypto';
 import type { ActionContext } from '@kubeline/runtime';
 import { ensureTool } from '@kubeline/tools';
 import { resolveImage, type ImageContract } from '@kubeline/image';
@@ -8,6 +9,7 @@ import { connectAfter, requireAccess, type Cluster, type PreparedKubeconfig } fr
 import { Helm, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
 import { checkImageGates, imageRegistryAccess, type RegistryAccess } from '@kubeline/signing';
 import type { OutputName } from './action.generated.js';
+import { AheadUpgrade } from './ahead.js';
 import { lint } from './chart-lint.js';
 import { describeChart, fetchChart } from './chart-source.js';
 import type { DeployFacts } from './deploy-report.js';
@@ -32,6 +34,8 @@ export interface Deploy {
   started: number;
   /** The history read before the lock was taken. */
   early: Promise<HistoryEntry[]>;
+  /** helm started before the lock, held before it applies (ahead.ts). */
+  ahead: AheadUpgrade | undefined;
   environment: string;
 }
 
@@ -71,31 +75,26 @@ export async function prepare(
   linted.catch(() => undefined);
   void prepared.finally(helmAtWork).catch(() => undefined);
   const { chart, values } = await prepared;
-  const cluster = await connecting;
-  const [gates] = await Promise.all([
-    gating,
-    linted,
-    requireAccess(cluster, kube.namespace, inputs['dry-run'] ? DRY_RUN_NEEDS : NEEDS),
-  ]);
+  const parts = { ctx, inputs, helm, target, chart, values, contract, workDir };
+  const ahead = await AheadUpgrade.start(parts, crypto.randomUUID());
+  let cluster: Cluster;
+  let gates: string[];
+  try {
+    cluster = await connecting;
+    [gates] = await Promise.all([
+      gating,
+      linted,
+      requireAccess(cluster, kube.namespace, inputs['dry-run'] ? DRY_RUN_NEEDS : NEEDS),
+    ]);
+  } catch (e) {
+    ahead?.cancel('a check failed');
+    throw e;
+  }
   ctx.log.debug(`checks done after ${Date.now() - started} ms`);
 
   const environment = inputs.environment || kube.namespace;
   const facts = announce(ctx, inputs, p, kube, helm, contract, environment, gates);
-  return {
-    ctx,
-    inputs,
-    helm,
-    cluster,
-    target,
-    chart,
-    values,
-    contract,
-    workDir,
-    facts,
-    started,
-    early,
-    environment,
-  };
+  return { ...parts, cluster, facts, started, early, ahead, environment };
 }
 
 /** The scan and signature gates; each passed gate is a line in the log and the summary. */

@@ -1,13 +1,11 @@
 // `helm upgrade --install` under the lock: a pending release recovered first, the workloads watched
-// while helm waits, and the outcome recorded (last-good) or explained in one line.
+// while helm waits, and the outcome recorded (last-good) or explained in one line. A helm started
+// ahead (ahead.ts) is let through when what it read still holds, or killed and run again here.
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { KubelineError, runUrl } from '@kubeline/runtime';
+import { KubelineError, runUrl, type ExecResult } from '@kubeline/runtime';
 import {
   DEFAULT_FAIL_FAST,
   faultSubject,
-  DEPLOY_ID_ANNOTATION,
   diagnosticsMargin,
   explainForbidden,
   watchRollouts,
@@ -22,51 +20,13 @@ import {
   pendingDecision,
   recordHealthy,
   recoverPending,
-  releaseAnnotations,
-  upgradeCommand,
   type HistoryEntry,
   type ReleaseLock,
 } from '@kubeline/helm';
 import { aftermath, summarizeDeploy, workloadCause } from './deploy-report.js';
-import {
-  readRenderReport,
-  renderReportOf,
-  setupPostRenderer,
-  type RenderedResource,
-} from './post-renderer.js';
+import { readRenderReport, renderReportOf, type RenderedResource } from './post-renderer.js';
 import type { Deploy } from './prepare.js';
-
-/** The bundle runs itself as helm's post-renderer (see main.ts); this chunk sits beside its entry. */
-const BUNDLE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.js');
-
-export function upgradeArgs(d: Deploy, dryRun: boolean, deployId: string) {
-  const { inputs, helm, contract, workDir, target, ctx } = d;
-  const annotations = {
-    ...releaseAnnotations(ctx.platform, process.env, contract?.digest),
-    ...(dryRun ? {} : { [DEPLOY_ID_ANNOTATION]: deployId }),
-  };
-  const renderer = setupPostRenderer(helm.major, workDir, BUNDLE, {
-    annotations,
-    ...(contract ? { image: contract } : {}),
-    namespace: target.namespace,
-  });
-  const cmd = upgradeCommand(helm.major, {
-    release: inputs.release,
-    chart: d.chart,
-    target,
-    values: d.values,
-    wait: inputs.wait,
-    rollbackOnFailure: inputs['rollback-on-failure'],
-    timeoutMs: inputs.timeout ?? 300_000,
-    force: inputs.force,
-    serverSide: inputs['server-side'],
-    dryRun,
-    postRenderer: renderer.args,
-    description: contract ? `kubeline: ${contract.ref}` : undefined,
-  });
-  for (const w of cmd.warnings) ctx.log.warning(w);
-  return { args: cmd.args, env: renderer.env, report: renderer.config.report };
-}
+import { startUpgrade, VERDICT, type UpgradeRun } from './upgrade-run.js';
 
 /** The post-renderer's own words beat helm's generic "error while running post render". */
 export function failureLine(stderr: string, reportFile: string): string {
@@ -76,82 +36,115 @@ export function failureLine(stderr: string, reportFile: string): string {
   return /is forbidden: User/.test(line) ? explainForbidden(line.slice(line.indexOf('User'))) : line;
 }
 
+interface ReleaseView {
+  history: HistoryEntry[];
+  /** Read before the lock and still standing: what a helm started ahead read too. */
+  early: boolean;
+}
+
 /**
  * The history read before the lock, unless it failed or may be stale: another run held the lock first, or
  * the release was pending then (a run that was deploying may have finished before the lock was
  * ours; judged on the old read, its healthy release would look stuck).
  */
-async function historyUnderLock(d: Deploy, lock: ReleaseLock): Promise<HistoryEntry[]> {
+async function historyUnderLock(d: Deploy, lock: ReleaseLock): Promise<ReleaseView> {
   const early = lock.contended ? undefined : await d.early.catch(() => undefined);
   const last = early?.[early.length - 1];
-  if (early && !(last && isPending(last.status))) return early;
-  return d.helm.history(d.inputs.release, d.target);
+  if (early && !(last && isPending(last.status))) return { history: early, early: true };
+  return { history: await d.helm.history(d.inputs.release, d.target), early: false };
 }
 
 /** The history to deploy on top of, with a release a killed run left pending recovered first. */
-async function currentHistory(d: Deploy, lock: ReleaseLock): Promise<HistoryEntry[]> {
+async function currentHistory(d: Deploy, lock: ReleaseLock): Promise<ReleaseView> {
   const { ctx, inputs, helm, target } = d;
-  const history = await historyUnderLock(d, lock);
+  const view = await historyUnderLock(d, lock);
   const decision = pendingDecision(
     inputs.release,
-    history,
+    view.history,
     inputs['pending-grace'] ?? 300_000,
     Date.now(),
     lock.pendingIsAbandoned,
   );
-  if (decision.action !== 'none') lock.assertHeld('recovering the pending release');
+  if (decision.action === 'none') return view;
+  lock.assertHeld('recovering the pending release');
   await recoverPending(helm, inputs.release, target, decision, {
     timeoutMs: inputs.timeout ?? 300_000,
     log: ctx.log,
   });
-  return decision.action === 'none' ? history : helm.history(inputs.release, target);
+  return { history: await helm.history(inputs.release, target), early: false };
 }
 
-export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
-  const { ctx, inputs, helm, cluster, target, facts } = d;
-  const timeoutMs = inputs.timeout ?? 300_000;
-  const history = await currentHistory(d, lock);
-  facts.previous = deployedRevision(history)?.revision;
-  ctx.output('previous-revision', facts.previous ?? '');
+interface HelmOutcome {
+  run: UpgradeRun;
+  r: ExecResult;
+  outcomes: WorkloadOutcome[];
+}
 
-  const deployId = crypto.randomUUID();
-  const cmd = upgradeArgs(d, false, deployId);
-  const stop = new AbortController();
-  const failedFast = new AbortController();
-  const watching = renderReportOf(cmd.report, stop.signal).then((report) =>
+/**
+ * helm's run: the one started ahead when it read the same release (an upgrade of the history read
+ * early), else a new one. An ahead run that ended before its gate opened changed nothing: run anew.
+ */
+async function runHelm(d: Deploy, lock: ReleaseLock, view: ReleaseView): Promise<HelmOutcome> {
+  const ahead = d.ahead;
+  const held = ahead && view.early && view.history.length > 0 ? ahead.go() : undefined;
+  if (held) {
+    d.ctx.log.debug(`helm started ahead let through after ${Date.now() - d.started} ms`);
+    const outcome = await follow(d, lock, held);
+    if (ahead!.applied || lock.signal.aborted) return outcome;
+    d.ctx.log.debug('helm started ahead ended before applying; running it again');
+  }
+  ahead?.cancel(view.history.length ? 'the release changed or was pending' : 'a first install');
+  return follow(d, lock, startUpgrade(d, {}, crypto.randomUUID()));
+}
+
+/** Watches the workloads while helm waits, and stops helm on a verdict or a lost lock. */
+async function follow(d: Deploy, lock: ReleaseLock, run: UpgradeRun): Promise<HelmOutcome> {
+  const { inputs, cluster, target } = d;
+  const timeoutMs = inputs.timeout ?? 300_000;
+  const watchDone = new AbortController();
+  const watching = renderReportOf(run.report, watchDone.signal).then((report) =>
     report && !report.error
       ? watchRollouts(
           cluster,
           workloadsOf(report.resources, target.namespace),
-          deployId,
+          run.deployId,
           timeoutMs - diagnosticsMargin(timeoutMs),
-          stop.signal,
-          { failFast: failFastPolicy(d), onFailure: (o) => stopHelmOnVerdict(d, o, failedFast) },
+          watchDone.signal,
+          { failFast: failFastPolicy(d), onFailure: (o) => stopHelmOnVerdict(d, o, run.stop) },
         )
       : [],
   );
+  // A lost lock: another run may own the release now, so helm is killed before it writes more.
+  const onLost = () => run.stop.abort(lock.signal.reason);
+  if (lock.signal.aborted) onLost();
+  else lock.signal.addEventListener('abort', onLost, { once: true });
+  try {
+    const r = await run.result;
+    watchDone.abort();
+    return { run, r, outcomes: await watching };
+  } finally {
+    watchDone.abort();
+    lock.signal.removeEventListener('abort', onLost);
+  }
+}
+
+export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
+  const { ctx, inputs, helm, target, facts } = d;
+  const timeoutMs = inputs.timeout ?? 300_000;
+  const view = await currentHistory(d, lock);
+  const history = view.history;
+  facts.previous = deployedRevision(history)?.revision;
+  ctx.output('previous-revision', facts.previous ?? '');
   ctx.log.info(
     `helm ${helm.version}: upgrade --install ${inputs.release} in ${target.namespace} (timeout ${timeoutMs / 1000}s)`,
   );
   lock.assertHeld('helm upgrade');
-  // Helm keeps its own deadline; ours only catches a hung process.
-  const r = await helm.run(cmd.args, {
-    env: cmd.env,
-    silent: true,
-    allowFailure: true,
-    timeoutMs: timeoutMs + 120_000,
-    // A verdict: helm answers SIGTERM by failing the release (and rolling it back), given time.
-    // A lost lock: another run may own the release now, so helm is killed before it writes more.
-    signal: AbortSignal.any([failedFast.signal, lock.signal]),
-    stopGraceMs: () => (lock.signal.aborted ? 0 : Math.min(timeoutMs, 120_000)),
-  });
-  stop.abort();
+  const { run, r, outcomes } = await runHelm(d, lock, view);
   // killed for a lost lock: the next holder recovers the release it left pending
   if (lock.signal.aborted) lock.assertHeld('anything after helm upgrade');
   if (r.stopped) await recoverStopped(d, lock);
   ctx.log.debug(`helm ${r.code === 0 ? 'succeeded' : 'failed'} after ${Date.now() - d.started} ms`);
-  const outcomes: WorkloadOutcome[] = await watching;
-  const report = readRenderReport(cmd.report);
+  const report = readRenderReport(run.report);
   // Refused manifests were never applied: they are not the release's resources.
   const resources = report && !report.error ? report.resources : [];
   ctx.output(
@@ -159,7 +152,7 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
     resources.map(({ kind, name, namespace }) => ({ kind, name, namespace })),
   );
   facts.durationMs = Date.now() - d.started;
-  if (r.code !== 0) return failed(d, history, resources, outcomes, r.stderr, cmd.report);
+  if (r.code !== 0) return failed(d, history, resources, outcomes, r.stderr, run.report);
   // helm's own warnings (deprecated APIs, unreadable kubeconfig modes) still reach the log
   for (const line of r.stderr.split('\n').filter((l) => l.trim())) ctx.log.info(line);
   lock.assertHeld('recording the release as healthy');
@@ -176,13 +169,13 @@ function failFastPolicy(d: Deploy) {
 }
 
 /** A certain failure ends helm's wait now, not at its timeout. */
-function stopHelmOnVerdict(d: Deploy, o: WorkloadOutcome, failedFast: AbortController): void {
-  if (!o.verdict || failedFast.signal.aborted) return;
+function stopHelmOnVerdict(d: Deploy, o: WorkloadOutcome, stop: AbortController): void {
+  if (!o.verdict || stop.signal.aborted) return;
   const { fault, firstSeen, at } = o.verdict;
   d.ctx.log.warning(
     `${o.kind} ${o.name}: ${fault.detail} (${faultSubject(fault)}); failing fast ${Math.round((at - firstSeen) / 1000)}s after the first sign, stopping helm's wait`,
   );
-  failedFast.abort();
+  stop.abort(VERDICT);
 }
 
 /** helm killed past its grace leaves the release pending: it is ours, so it is recovered now. */

@@ -96,6 +96,8 @@ export interface UpgradeOptions {
   force: boolean;
   serverSide: 'auto' | 'true' | 'false';
   dryRun: boolean;
+  /** `--install` (the default): false upgrades only an existing release, and never installs CRDs. */
+  install?: boolean;
   /** The arguments that make helm run kubeline's post-renderer (see post-renderer.ts). */
   postRenderer: string[];
   description?: string;
@@ -107,12 +109,13 @@ export interface HelmCommand {
   warnings: string[];
 }
 
-/** `helm upgrade --install`, with each behaviour spelled the way this major spells it. */
+/** `helm upgrade [--install]`, with each behaviour spelled the way this major spells it. */
 export function upgradeCommand(major: HelmMajor, o: UpgradeOptions): HelmCommand {
   const warnings: string[] = [];
   // Never --create-namespace: helm's create is refused to a namespace-scoped deployer even when the
   // namespace exists; kubeline creates a missing namespace itself.
-  const args = ['upgrade', '--install', o.release, o.chart, ...targetArgs(o.target)];
+  const install = o.install === false ? [] : ['--install'];
+  const args = ['upgrade', ...install, o.release, o.chart, ...targetArgs(o.target)];
   args.push(...o.values);
   // Both majors wait when rolling back on failure; saying so keeps the argv explicit.
   const wait = o.wait || o.rollbackOnFailure;

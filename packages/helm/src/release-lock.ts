@@ -65,6 +65,8 @@ interface AcquireOptions {
   timeoutMs: number;
   log: Logger;
   holder?: string;
+  /** Called once when another run holds the lock: whatever was read about the release is stale. */
+  onContended?: () => void;
 }
 
 export class ReleaseLock {
@@ -151,6 +153,7 @@ export class ReleaseLock {
         throw new UserError(
           `release ${release} is being deployed by ${record.holder}; gave up after lock-timeout ${formatDuration(o.timeoutMs)}`,
         );
+      if (!waited) o.onContended?.();
       if (announced !== record.holder) {
         o.log.info(`waiting for ${record.holder} to finish deploying release ${release}`);
         announced = record.holder;

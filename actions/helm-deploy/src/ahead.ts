@@ -1,0 +1,62 @@
+// helm started ahead of the lock. Its start, chart load, release read and render (and the
+// post-renderer's own start) take as long as the checks and the lock, so they run side by side:
+// `helm upgrade` starts once the chart and values are ready, and its post-renderer holds the
+// manifests at the apply gate. Until the gate opens helm has only read; it is killed when a check
+// fails, the lock was contended, or the release needs recovering, and the deploy then runs helm
+// under the lock as before. It is never `--install`: an install creates a chart's CRDs before
+// rendering, so a first install always runs under the lock. KUBELINE_UPGRADE_AHEAD=off turns it off.
+import path from 'node:path';
+import type { Logger } from '@kubeline/runtime';
+import { ApplyGate } from './apply-gate.js';
+import { startUpgrade, type UpgradeParts, type UpgradeRun } from './upgrade-run.js';
+
+/** Past this, a held helm is not let through: its view of the release is too old to trust. */
+const HOLD_LIMIT_MS = 5 * 60_000;
+
+export class AheadUpgrade {
+  private ended = false;
+  private settled = false;
+
+  private constructor(
+    private readonly run: UpgradeRun,
+    private readonly gate: ApplyGate,
+    private readonly startedAt: number,
+    private readonly log: Logger,
+  ) {
+    void run.result.finally(() => (this.ended = true)).catch(() => undefined);
+  }
+
+  /** Started unless turned off or dry-running; undefined when not started. */
+  static async start(d: UpgradeParts, deployId: string): Promise<AheadUpgrade | undefined> {
+    if (d.inputs['dry-run'] || process.env.KUBELINE_UPGRADE_AHEAD === 'off') return undefined;
+    const gate = await ApplyGate.listen(path.join(d.workDir, 'apply-gate.sock'));
+    if (!gate) return undefined;
+    const run = startUpgrade(d, { install: false, gate: gate.path, name: 'ahead' }, deployId, HOLD_LIMIT_MS);
+    return new AheadUpgrade(run, gate, Date.now(), d.ctx.log);
+  }
+
+  /**
+   * Lets the held manifests be applied: the run to follow, or undefined when helm already ended (it
+   * never got past the gate, so it changed nothing) or was held too long.
+   */
+  go(): UpgradeRun | undefined {
+    if (this.ended) return (this.cancel('it ended before the lock was held'), undefined);
+    if (Date.now() - this.startedAt > HOLD_LIMIT_MS) return (this.cancel('held too long'), undefined);
+    this.settled = true;
+    this.gate.open();
+    return this.run;
+  }
+
+  /** True once helm was let past the gate: its outcome is the deploy's. */
+  get applied(): boolean {
+    return this.gate.letThrough;
+  }
+
+  /** Kills a helm that was not let through (it has changed nothing); harmless after it ended. */
+  cancel(why: string): void {
+    if (!this.gate.letThrough) this.run.stop.abort(new Error(why));
+    this.gate.close();
+    if (!this.settled) this.log.debug(`helm started ahead not let through: ${why}`);
+    this.settled = true;
+  }
+}

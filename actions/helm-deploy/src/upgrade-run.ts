@@ -1,0 +1,102 @@
+// One `helm upgrade` process with kubeline's post-renderer: its argv, and the run itself with the
+// ways it may be stopped. Started under the lock (upgrade.ts) or ahead of it (ahead.ts).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExecResult } from '@kubeline/runtime';
+import { DEPLOY_ID_ANNOTATION } from '@kubeline/kube';
+import { releaseAnnotations, upgradeCommand } from '@kubeline/helm';
+import { setupPostRenderer } from './post-renderer.js';
+import type { Deploy } from './prepare.js';
+
+/** The bundle runs itself as helm's post-renderer (see main.ts); this chunk sits beside its entry. */
+const BUNDLE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.js');
+
+/** What a helm upgrade is made of, known once the chart and values are ready. */
+export type UpgradeParts = Pick<
+  Deploy,
+  'ctx' | 'inputs' | 'helm' | 'target' | 'chart' | 'values' | 'contract' | 'workDir'
+>;
+
+export interface UpgradeArgOptions {
+  dryRun: boolean;
+  deployId: string;
+  /** `--install`: false for a run started ahead, which must not install a chart's CRDs early. */
+  install?: boolean;
+  /** The apply gate the post-renderer waits at (ahead.ts). */
+  gate?: string;
+  /** Names this run's post-renderer files (see setupPostRenderer). */
+  name?: string;
+}
+
+export function upgradeArgs(d: UpgradeParts, o: UpgradeArgOptions) {
+  const { inputs, helm, contract, workDir, target, ctx } = d;
+  const annotations = {
+    ...releaseAnnotations(ctx.platform, process.env, contract?.digest),
+    ...(o.dryRun ? {} : { [DEPLOY_ID_ANNOTATION]: o.deployId }),
+  };
+  const renderer = setupPostRenderer(
+    helm.major,
+    workDir,
+    BUNDLE,
+    {
+      annotations,
+      ...(contract ? { image: contract } : {}),
+      namespace: target.namespace,
+      ...(o.gate ? { gate: o.gate } : {}),
+    },
+    process.env,
+    o.name,
+  );
+  const cmd = upgradeCommand(helm.major, {
+    release: inputs.release,
+    chart: d.chart,
+    target,
+    values: d.values,
+    wait: inputs.wait,
+    rollbackOnFailure: inputs['rollback-on-failure'],
+    timeoutMs: inputs.timeout ?? 300_000,
+    force: inputs.force,
+    serverSide: inputs['server-side'],
+    dryRun: o.dryRun,
+    install: o.install ?? true,
+    postRenderer: renderer.args,
+    description: contract ? `kubeline: ${contract.ref}` : undefined,
+  });
+  for (const w of cmd.warnings) ctx.log.warning(w);
+  return { args: cmd.args, env: renderer.env, report: renderer.config.report };
+}
+
+/** The abort reason that gives helm time to fail the release itself; any other reason kills it. */
+export const VERDICT = Symbol('a failure verdict');
+
+export interface UpgradeRun {
+  deployId: string;
+  /** Where the post-renderer writes its report. */
+  report: string;
+  result: Promise<ExecResult>;
+  /** Aborted with VERDICT: SIGTERM, and helm fails (and rolls back) the release; otherwise SIGKILL. */
+  stop: AbortController;
+}
+
+/** Starts `helm upgrade`; `extraMs` widens the hang bound by a time it may be held at a gate. */
+export function startUpgrade(
+  d: UpgradeParts,
+  o: Omit<UpgradeArgOptions, 'dryRun' | 'deployId'>,
+  deployId: string,
+  extraMs = 0,
+): UpgradeRun {
+  const timeoutMs = d.inputs.timeout ?? 300_000;
+  const cmd = upgradeArgs(d, { ...o, dryRun: false, deployId });
+  const stop = new AbortController();
+  const result = d.helm.run(cmd.args, {
+    env: cmd.env,
+    silent: true,
+    allowFailure: true,
+    // Helm keeps its own deadline; ours only catches a hung process.
+    timeoutMs: timeoutMs + 120_000 + extraMs,
+    signal: stop.signal,
+    stopGraceMs: (reason) => (reason === VERDICT ? Math.min(timeoutMs, 120_000) : 0),
+  });
+  result.catch(() => undefined); // awaited by whoever lets it apply; a cancelled one is dropped
+  return { deployId, report: cmd.report, result, stop };
+}
