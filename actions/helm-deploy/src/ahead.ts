@@ -29,7 +29,8 @@ export class AheadUpgrade {
   /** Started unless turned off or dry-running; undefined when not started. */
   static async start(d: UpgradeParts, deployId: string): Promise<AheadUpgrade | undefined> {
     if (d.inputs['dry-run'] || process.env.KUBELINE_UPGRADE_AHEAD === 'off') return undefined;
-    const gate = await ApplyGate.listen(path.join(d.workDir, 'apply-gate.sock'));
+    // No gate (a path too long for a socket, a listen refused): helm runs under the lock, as before.
+    const gate = await ApplyGate.listen(path.join(d.workDir, 'apply-gate.sock')).catch(() => undefined);
     if (!gate) return undefined;
     const run = startUpgrade(d, { install: false, gate: gate.path, name: 'ahead' }, deployId, HOLD_LIMIT_MS);
     return new AheadUpgrade(run, gate, Date.now(), d.ctx.log);

@@ -38,6 +38,7 @@ async function deployLocked(d: Deploy): Promise<void> {
   const lock = await lockRelease(d.cluster, inputs, d.target.namespace, ctx, () =>
     d.ahead?.cancel('another run holds the lock'),
   );
+  ctx.log.debug(`lock held after ${Date.now() - d.started} ms`);
   try {
     const github = await openGitHubDeployment(d);
     try {

@@ -73,10 +73,15 @@ export async function prepare(
     inputs.lint ? lint(helm, chart, values, target) : undefined,
   );
   linted.catch(() => undefined);
-  void prepared.finally(helmAtWork).catch(() => undefined);
+  // helm upgrade starts (ahead.ts) beside lint, before client-node's load holds the main thread.
+  const starting = prepared.then(({ chart, values }) =>
+    AheadUpgrade.start({ ctx, inputs, helm, target, chart, values, contract, workDir }, crypto.randomUUID()),
+  );
+  starting.catch(() => undefined);
+  void starting.finally(helmAtWork).catch(() => undefined);
   const { chart, values } = await prepared;
   const parts = { ctx, inputs, helm, target, chart, values, contract, workDir };
-  const ahead = await AheadUpgrade.start(parts, crypto.randomUUID());
+  const ahead = await starting;
   let cluster: Cluster;
   let gates: string[];
   try {

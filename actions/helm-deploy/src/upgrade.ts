@@ -132,6 +132,7 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
   const { ctx, inputs, helm, target, facts } = d;
   const timeoutMs = inputs.timeout ?? 300_000;
   const view = await currentHistory(d, lock);
+  ctx.log.debug(`history read after ${Date.now() - d.started} ms`);
   const history = view.history;
   facts.previous = deployedRevision(history)?.revision;
   ctx.output('previous-revision', facts.previous ?? '');
