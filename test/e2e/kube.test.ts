@@ -28,7 +28,7 @@ import { Summary, mask } from '@kubeline/runtime';
 import { failDeploymentReadiness, withFailingReadiness } from './harness/readiness.js';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { loadStackEnv } from './harness/stack-env.js';
-import { servingCert } from '../support/apiserver-counter.js';
+import { RequestCounter, servingCert } from '../support/apiserver-counter.js';
 
 const limitedUser = 'system:serviceaccount:kubeline-limited:kubeline-deployer';
 
@@ -231,6 +231,41 @@ describe('as cluster admin', () => {
     const result = await waiting;
     expect(result.status).toBe('met');
     expect(seen).toEqual([undefined, 'yes']);
+  });
+});
+
+describe('connections to the API server', () => {
+  const ns = useTestNamespace('kubeconn');
+
+  it('are kept alive between calls: eleven requests, at most two TLS handshakes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-conn-'));
+    const counter = await RequestCounter.start(loadStackEnv().KUBECONFIG, servingCert(dir), dir);
+    try {
+      const cluster = await connect(counter.kubeconfig);
+      await cluster.core.createNamespacedConfigMap({
+        namespace: ns.name,
+        body: { metadata: { name: 'kept' }, data: { n: '0' } },
+      });
+      for (let n = 1; n <= 5; n++) {
+        const cm = await cluster.core.readNamespacedConfigMap({ name: 'kept', namespace: ns.name });
+        await cluster.core.replaceNamespacedConfigMap({
+          name: 'kept',
+          namespace: ns.name,
+          body: { ...cm, data: { n: String(n) } },
+        });
+      }
+      expect(counter.tally.counts).toMatchObject({
+        'POST configmaps': 1,
+        'GET configmaps': 5,
+        'PUT configmaps': 5,
+      });
+      // undici may open a second while the first is being released; without reuse, 11 handshakes
+      expect(counter.tally.connections).toBeLessThanOrEqual(2);
+      expect(counter.tally.failures).toEqual([]);
+    } finally {
+      await counter.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

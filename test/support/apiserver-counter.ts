@@ -77,6 +77,8 @@ interface Tally {
   namespaces: Set<string>;
   /** Requests that could not reach the apiserver (the proxy answered 502). */
   failures: string[];
+  /** TLS connections the client opened: a client that keeps them alive opens few. */
+  connections: number;
 }
 
 export class RequestCounter {
@@ -100,7 +102,7 @@ export class RequestCounter {
       key: b64(user['client-key-data']),
     });
     const target = new URL(upstream);
-    const tally: Tally = { counts: {}, namespaces: new Set(), failures: [] };
+    const tally: Tally = { counts: {}, namespaces: new Set(), failures: [], connections: 0 };
     const server = https.createServer(serving, (req, res) => {
       const counted = countedRequest(req.method ?? 'GET', req.url ?? '/');
       tally.counts[counted.key] = (tally.counts[counted.key] ?? 0) + 1;
@@ -126,6 +128,7 @@ export class RequestCounter {
       });
       req.pipe(up);
     });
+    server.on('secureConnection', () => (tally.connections += 1));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     const kubeconfig = path.join(dir, 'counted.kubeconfig');

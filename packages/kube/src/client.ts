@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import { InputError, UserError, envNumber, isTransientStatus, log, retry } from '@kubeline/runtime';
@@ -131,6 +132,29 @@ export function connectAfter(
   );
 }
 
+type DispatcherFactory = (cluster: k8s.Cluster | null, options: Record<string, unknown>) => unknown;
+
+/**
+ * client-node 2 builds a new undici Agent for every request, so every call paid a TCP and TLS
+ * handshake with the API server (three for taking a lock). One Agent per distinct set of TLS
+ * options keeps connections alive between calls; credentials that change (an exec plugin's new
+ * client certificate) get a new one. The options are hashed, never kept beside the Agent.
+ */
+function reuseConnections(kc: k8s.KubeConfig): void {
+  const target = kc as unknown as { createDispatcher?: DispatcherFactory };
+  if (typeof target.createDispatcher !== 'function') return; // another client-node: left as it is
+  const create = target.createDispatcher.bind(kc);
+  const made = new Map<string, unknown>();
+  target.createDispatcher = (cluster, options) => {
+    const key = crypto
+      .createHash('sha256')
+      .update(JSON.stringify([cluster?.server, cluster?.proxyUrl, options]))
+      .digest('hex');
+    if (!made.has(key)) made.set(key, create(cluster, options));
+    return made.get(key);
+  };
+}
+
 /**
  * Connects to the cluster of a kubeconfig file (see prepareKubeconfig) and context. No request is
  * made here: the first call reports an unreachable cluster or rejected credentials.
@@ -169,6 +193,7 @@ export async function connect(kubeconfigPath?: string, context?: string): Promis
   const user = current.user;
   const timeoutMs = requestTimeoutMs();
   boundRequests(kc, timeoutMs);
+  reuseConnections(kc);
   const explain = (err: unknown, action?: string) =>
     explainKubeError(err, { server, user, action, timeoutMs });
 
