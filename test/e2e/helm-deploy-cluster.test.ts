@@ -374,7 +374,9 @@ describe.each(MAJORS)('Helm %i', (major) => {
       { release, chart: WEB_CHART, namespace: ns.name, set: 'message=waiting', 'lock-timeout': '3s' },
       debug,
     );
-    expect(failedOneLine(waiting)).toMatch(/is being deployed by another-run; gave up after lock-timeout 3\.0s$/);
+    expect(failedOneLine(waiting)).toMatch(
+      /is being deployed by another-run; gave up after lock-timeout 3\.0s$/,
+    );
     expect(waiting.stderr).toContain('debug: helm started ahead not let through: another run holds the lock');
     expect(await history(major, release, ns.name)).toEqual(before);
     expect((await readConfigMapData(ns.name, 'ahead-config')).message).toBe('off');
