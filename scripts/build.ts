@@ -1,7 +1,7 @@
 // npm run build [action ...]: regenerates action.yml-derived files, then bundles each action's dist/.
 import path from 'node:path';
 import { ROOT } from './actions.js';
-import { bundleEntry, bundles } from './bundle.js';
+import { bundleEntry, bundles, eachBundle } from './bundle.js';
 import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2);
@@ -13,8 +13,11 @@ const gen = spawnSync(
   },
 );
 if (gen.status !== 0) process.exit(1);
-for (const b of bundles().filter((x) => only.length === 0 || only.includes(x.name))) {
-  const started = Date.now();
-  await bundleEntry(b.name, b.entry, b.dist);
-  console.log(`built ${path.relative(ROOT, b.dist)} in ${Date.now() - started} ms`);
-}
+await eachBundle(
+  bundles().filter((x) => only.length === 0 || only.includes(x.name)),
+  async (b) => {
+    const started = Date.now();
+    await bundleEntry(b.name, b.entry, b.dist);
+    console.log(`built ${path.relative(ROOT, b.dist)} in ${Date.now() - started} ms`);
+  },
+);

@@ -1,7 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { parse, type Node } from 'acorn';
+import pLimit from 'p-limit';
 import { minify } from 'terser';
 import { ROOT, actionNames } from './actions.js';
 
@@ -17,19 +20,28 @@ export function bundles(): Array<{ name: string; entry: string; dist: string }> 
   ];
 }
 
+type Bundle = ReturnType<typeof bundles>[number];
+
+/**
+ * Runs `work` for each bundle, two at a time on a machine with two cores or more: one ncc run is
+ * mostly a single thread, so a second one nearly halves a full build. Results keep the given order.
+ */
+export function eachBundle<T>(list: Bundle[], work: (b: Bundle) => Promise<T>): Promise<T[]> {
+  const limit = pLimit(Math.max(1, Math.min(2, os.availableParallelism())));
+  return Promise.all(list.map((b) => limit(() => work(b))));
+}
+
 /** Bundles one entry with ncc into `outDir` (minified, licenses collected, no source maps). */
 export async function bundleEntry(name: string, entry: string, outDir: string): Promise<void> {
   fs.rmSync(outDir, { recursive: true, force: true });
   const ncc = path.join(ROOT, 'node_modules', '.bin', 'ncc');
-  const res = spawnSync(
-    ncc,
-    ['build', entry, '-o', outDir, '-m', '-q', '--license', 'licenses.txt', '--target', 'es2023'],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-    },
-  );
-  if (res.status !== 0) throw new Error(`ncc failed for ${name}:\n${res.stdout}${res.stderr}`);
+  const args = ['build', entry, '-o', outDir, '-m', '-q', '--license', 'licenses.txt', '--target', 'es2023'];
+  try {
+    await promisify(execFile)(ncc, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`ncc failed for ${name}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
+  }
   // ncc minifies the entry only; lazily loaded chunks (heavy libraries kept off the start path) too.
   for (const file of fs.readdirSync(outDir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
     const full = path.join(outDir, file);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './actions.js';
-import { bundleEntry, bundles, readTree } from './bundle.js';
+import { bundleEntry, bundles, eachBundle, readTree } from './bundle.js';
 
 export async function distDifferences(b: { name: string; entry: string; dist: string }): Promise<string[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `kubeline-dist-${b.name}-`));
@@ -27,8 +27,7 @@ export async function distDifferences(b: { name: string; entry: string; dist: st
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const diffs: string[] = [];
-  for (const b of bundles()) diffs.push(...(await distDifferences(b)));
+  const diffs = (await eachBundle(bundles(), distDifferences)).flat();
   for (const d of diffs) console.error(d);
   if (diffs.length) console.error('dist/ is stale: run `npm run build` and commit the result.');
   else console.log(`dist/ of ${bundles().length} bundle(s) matches a rebuild`);
