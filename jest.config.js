@@ -6,4 +6,6 @@ export default {
   displayName: 'unit',
   testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'],
   testTimeout: 60000,
+  // jest's default on 2 cores is one worker, which kept the machine about half idle
+  maxWorkers: '100%',
 };

@@ -22,6 +22,7 @@ import { startTraffic } from './harness/gateway.js';
 import { useGitOpsScene } from './harness/gitops-scene.js';
 import { gitServer, remoteHead } from './harness/gitops.js';
 import { commitChange, deployedImage, freshNamespaces } from './harness/user-app.js';
+import { useExclusive } from './harness/exclusive.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
 import { run } from './harness/tools.js';
@@ -44,6 +45,9 @@ function passed(r: ActRun, jobs: string[]): void {
 }
 
 const kubectl = (args: string[]) => run([stackTool('kubectl'), ...args]);
+
+// the other example file names the same namespaces (`web`, `web-staging`, `web-gitops`)
+const namespaces = useExclusive('example-namespaces');
 
 beforeAll(async () => {
   release = actionsRelease();
@@ -78,13 +82,17 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await kubectl(['delete', 'namespace', ...NAMESPACES, '--ignore-not-found', '--wait=false']);
-  removeScratch();
-  console.log(
-    `example workflows under act (s): ${Object.entries(timings)
-      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
-      .join(', ')}`,
-  );
+  try {
+    await kubectl(['delete', 'namespace', ...NAMESPACES, '--ignore-not-found', '--wait=false']);
+    removeScratch();
+    console.log(
+      `example workflows under act (s): ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ')}`,
+    );
+  } finally {
+    namespaces.release();
+  }
 });
 
 /**

@@ -47,6 +47,7 @@ import {
   registryToken,
   writeNpmrc,
 } from './harness/npm-package.js';
+import { useExclusive } from './harness/exclusive.js';
 import { removeScratch, scratchDir } from './harness/scratch.js';
 import { loadStackEnv, stackTool } from './harness/stack-env.js';
 import { freshDockerConfig, run } from './harness/tools.js';
@@ -178,6 +179,9 @@ function noSecretIn(r: PipelineRun): void {
   expect(filesContaining(join(project.dir, '.gitlab-ci-local', 'artifacts'), secrets)).toEqual([]);
 }
 
+// the other example file names the same namespaces (`web`, `web-staging`, `web-gitops`)
+const namespaces = useExclusive('example-namespaces');
+
 beforeAll(async () => {
   docker = await freshDockerConfig('examples-gitlab');
   await kubelineJobImage(docker);
@@ -217,13 +221,17 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  await kubectl(['delete', 'namespace', ...NAMESPACES, '--ignore-not-found', '--wait=false']);
-  removeScratch();
-  console.log(
-    `GitLab example pipeline under gitlab-ci-local (s): ${Object.entries(timings)
-      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
-      .join(', ')}`,
-  );
+  try {
+    await kubectl(['delete', 'namespace', ...NAMESPACES, '--ignore-not-found', '--wait=false']);
+    removeScratch();
+    console.log(
+      `GitLab example pipeline under gitlab-ci-local (s): ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ')}`,
+    );
+  } finally {
+    namespaces.release();
+  }
 });
 
 describe(`${EXAMPLE} under gitlab-ci-local, every job in the kubeline image`, () => {
