@@ -1,7 +1,7 @@
 // The canary's workload and traffic on the cluster: create, scale, promote, revert. Each step is
 // safe to repeat, so the post step, a later run or rollback can finish what a killed run began.
 import { UserError, formatDuration } from '@kubeline/runtime';
-import { isNotFound, waitForRollout, type Cluster, type RolloutResult } from '@kubeline/kube';
+import { isNotFound, unlessNotFound, waitForRollout, type Cluster, type RolloutResult } from '@kubeline/kube';
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { IstioRouter, NginxCanaryRouter, SmiRouter } from './object-routers.js';
 import { GatewayApiRouter, PodShareRouter, type TrafficRouter } from './router.js';
@@ -16,21 +16,11 @@ export interface CanaryTarget {
 }
 
 export async function readDeployment(t: CanaryTarget, name: string): Promise<V1Deployment | undefined> {
-  try {
-    return await t.cluster.apps.readNamespacedDeployment({ name, namespace: t.namespace });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+  return unlessNotFound(t.cluster.apps.readNamespacedDeployment({ name, namespace: t.namespace }));
 }
 
 async function readService(t: CanaryTarget, name: string): Promise<V1Service | undefined> {
-  try {
-    return await t.cluster.core.readNamespacedService({ name, namespace: t.namespace });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+  return unlessNotFound(t.cluster.core.readNamespacedService({ name, namespace: t.namespace }));
 }
 
 /** The stable Service and the port the route reaches it on. */

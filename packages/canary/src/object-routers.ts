@@ -4,7 +4,7 @@
 // never overwritten. These objects have no status that reliably says a weight took: the object is
 // what is checked.
 import { UserError } from '@kubeline/runtime';
-import { isNotFound, type Cluster } from '@kubeline/kube';
+import { isNotFound, unlessNotFound, type Cluster } from '@kubeline/kube';
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { RouteServices } from './httproute.js';
 import { RouterError, fenced, type TrafficRouter } from './router.js';
@@ -38,12 +38,7 @@ async function readIfAny<T>(cluster: Cluster, ref: Ref): Promise<T | undefined> 
     kind: ref.kind,
     metadata: { name: ref.name, namespace: ref.namespace },
   };
-  try {
-    return (await cluster.objects.read(header)) as T;
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+  return (await unlessNotFound(cluster.objects.read(header))) as T | undefined;
 }
 
 const shown = (w: number | undefined) => (Number.isNaN(w) ? 'mixed' : String(w ?? 'none'));

@@ -3,7 +3,7 @@
 // itself: Helm revisions in a ConfigMap beside the release (any Helm storage driver), and the
 // ReplicaSet of each Deployment that became ready, annotated (for `kind: deployment` rollbacks).
 import type { Logger } from '@kubeline/runtime';
-import { isConflict, isNotFound, selectorString, type Cluster } from '@kubeline/kube';
+import { isConflict, unlessNotFound, selectorString, type Cluster } from '@kubeline/kube';
 
 export const HEALTHY_ANNOTATION = 'kubeline.dev/healthy-at';
 const KEEP = 20;
@@ -25,13 +25,10 @@ export async function readHealthy(
   namespace: string,
   release: string,
 ): Promise<HealthyRevision[]> {
-  try {
-    const cm = await cluster.core.readNamespacedConfigMap({ name: recordName(release), namespace });
-    return JSON.parse(cm.data?.healthy ?? '[]') as HealthyRevision[];
-  } catch (e) {
-    if (isNotFound(e)) return [];
-    throw e;
-  }
+  const cm = await unlessNotFound(
+    cluster.core.readNamespacedConfigMap({ name: recordName(release), namespace }),
+  );
+  return JSON.parse(cm?.data?.healthy ?? '[]') as HealthyRevision[];
 }
 
 /** Newest first, one entry per revision, at most KEEP. */
@@ -59,9 +56,7 @@ export async function recordHealthy(
 ): Promise<void> {
   const name = recordName(release);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await cluster.core
-      .readNamespacedConfigMap({ name, namespace })
-      .catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const existing = await unlessNotFound(cluster.core.readNamespacedConfigMap({ name, namespace }));
     const healthy = withHealthy(JSON.parse(existing?.data?.healthy ?? '[]') as HealthyRevision[], entry);
     const data = { healthy: JSON.stringify(healthy) };
     try {

@@ -5,7 +5,7 @@
 // HELM_DRIVER stores releases elsewhere, or a record is not what helm writes, these return undefined
 // and the caller asks helm.
 import { gunzipSync } from 'node:zlib';
-import { isNotFound, type Cluster } from '@kubeline/kube';
+import { unlessNotFound, type Cluster } from '@kubeline/kube';
 import type { Helm, HelmTarget } from './cli.js';
 
 // A release's JSON is rarely over a few MB; a record inflating past this is refused, not read.
@@ -43,17 +43,11 @@ export async function storedManifest(
   revision: number,
 ): Promise<string | undefined> {
   if (!releasesInSecrets()) return undefined;
-  try {
-    const secret = await cluster.core.readNamespacedSecret({
-      name: storageSecretName(release, revision),
-      namespace,
-    });
-    if (secret.type !== 'helm.sh/release.v1') return undefined;
-    return decodeStoredRelease(secret.data?.release)?.manifest;
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+  const secret = await unlessNotFound(
+    cluster.core.readNamespacedSecret({ name: storageSecretName(release, revision), namespace }),
+  );
+  if (secret?.type !== 'helm.sh/release.v1') return undefined;
+  return decodeStoredRelease(secret.data?.release)?.manifest;
 }
 
 /** A revision's manifest: from its Secret when helm keeps one, else from `helm get manifest`. */

@@ -44,6 +44,16 @@ export function apiStatus(err: unknown): number | undefined {
 export const isNotFound = (err: unknown): boolean => apiStatus(err) === 404;
 export const isConflict = (err: unknown): boolean => apiStatus(err) === 409;
 
+/** A read whose 404 means "there is none": undefined then; every other error still throws. */
+export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
 export interface ForbiddenRequest {
   user: string;
   verb: string;

@@ -29,6 +29,7 @@ export {
   apiStatus,
   isNotFound,
   isConflict,
+  unlessNotFound,
   parseForbidden,
   explainForbidden,
   explainKubeError,

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Cluster } from './client.js';
-import { isConflict, isNotFound } from './errors.js';
+import { isConflict, isNotFound, unlessNotFound } from './errors.js';
 
 /** What an observer compares between two reads of a lease. */
 export interface LeaseRecord {
@@ -99,12 +99,7 @@ export async function readLease(
   namespace: string,
   name: string,
 ): Promise<V1Lease | undefined> {
-  try {
-    return await cluster.coordination.readNamespacedLease({ name, namespace });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+  return unlessNotFound(cluster.coordination.readNamespacedLease({ name, namespace }));
 }
 
 /** Replaces the lease read (its resourceVersion makes this atomic); undefined when another run won. */

@@ -7,6 +7,7 @@ import {
   connect,
   isNotFound,
   prepareKubeconfig,
+  unlessNotFound,
   type Cluster,
   type PreparedKubeconfig,
 } from '@kubeline/kube';
@@ -104,6 +105,27 @@ describe('errors from the API server, in one line', () => {
     expect(err).toBeInstanceOf(KubeApiError);
     expect(err!.message).toBe('deployments.apps "web" not found');
     expect(isNotFound(err)).toBe(true);
+  });
+
+  it('unlessNotFound: a 404 is "there is none"; every other error still throws', async () => {
+    const path = '/api/v1/namespaces/shop/configmaps/maybe';
+    const read = () =>
+      unlessNotFound(cluster.core.readNamespacedConfigMap({ name: 'maybe', namespace: 'shop' }));
+    api.on('GET', path, (_u, res) => status(res, 404, 'NotFound', 'configmaps "maybe" not found'));
+    await expect(read()).resolves.toBeUndefined();
+    api.on('GET', path, (_u, res) =>
+      json(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'maybe' }, data: { a: '1' } }),
+    );
+    expect((await read())?.data).toEqual({ a: '1' });
+    api.on('GET', path, (_u, res) =>
+      status(
+        res,
+        403,
+        'Forbidden',
+        'configmaps "maybe" is forbidden: User "ci" cannot get resource "configmaps" in API group "" in the namespace "shop"',
+      ),
+    );
+    await expect(read()).rejects.toThrow('forbidden: ci cannot get configmaps in namespace shop');
   });
 
   it('retries a read while the server is unavailable, then succeeds', async () => {
