@@ -8,7 +8,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1ResourceQuota } from '@kubernetes/client-node';
 import {
   ClusterUnreachableError,
   KubeAccessError,
@@ -21,6 +21,7 @@ import {
   requireAccess,
   waitFor,
   waitForRollout,
+  watchForFault,
   type Cluster,
   type PreparedKubeconfig,
 } from '@kubeline/kube';
@@ -57,6 +58,20 @@ function webDeployment(
       progressDeadlineSeconds: opts.deadline ?? 600,
       selector: { matchLabels: { app: name } },
       template: opts.failReadiness ? withFailingReadiness(template) : template,
+    },
+  };
+}
+
+/** A StatefulSet of `replicas` web pods, labelled `labels` (the selector takes `app` only). */
+function webStatefulSet(name: string, replicas: number, labels: Record<string, string> = { app: name }) {
+  const template = webDeployment(name).spec!.template;
+  return {
+    metadata: { name },
+    spec: {
+      replicas,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: { ...template, metadata: { labels } },
     },
   };
 }
@@ -157,19 +172,7 @@ describe('as cluster admin', () => {
   });
 
   it('waitForRollout follows a StatefulSet to its update revision', async () => {
-    const template = webDeployment('db').spec!.template;
-    await cluster.apps.createNamespacedStatefulSet({
-      namespace: ns.name,
-      body: {
-        metadata: { name: 'db' },
-        spec: {
-          replicas: 2,
-          serviceName: 'db',
-          selector: { matchLabels: { app: 'db' } },
-          template: { ...template, metadata: { labels: { app: 'db' } } },
-        },
-      },
-    });
+    await cluster.apps.createNamespacedStatefulSet({ namespace: ns.name, body: webStatefulSet('db', 2) });
     const result = await waitForRollout(cluster, 'StatefulSet', 'db', ns.name, {
       timeoutMs: 120_000,
       ...quiet,
@@ -179,19 +182,9 @@ describe('as cluster admin', () => {
   });
 
   it('the fail-fast verdict ends a StatefulSet wait on its update revision’s crash-looping pod', async () => {
-    const template = webDeployment('crashdb').spec!.template;
-    const labels = { app: 'crashdb', 'kubeline.dev/fail-as': 'crashloop' };
     await cluster.apps.createNamespacedStatefulSet({
       namespace: ns.name,
-      body: {
-        metadata: { name: 'crashdb' },
-        spec: {
-          replicas: 1,
-          serviceName: 'crashdb',
-          selector: { matchLabels: { app: 'crashdb' } },
-          template: { ...template, metadata: { labels } },
-        },
-      },
+      body: webStatefulSet('crashdb', 1, { app: 'crashdb', 'kubeline.dev/fail-as': 'crashloop' }),
     });
     const result = await waitForRollout(cluster, 'StatefulSet', 'crashdb', ns.name, {
       timeoutMs: 120_000,
@@ -201,6 +194,89 @@ describe('as cluster admin', () => {
     expect(result.message).toBe('CrashLoopBackOff: exit 1, 2 restarts');
     expect(result.verdict?.fault).toMatchObject({ kind: 'crash-loop', pod: 'crashdb-0', container: 'app' });
     expect(result.durationMs).toBeLessThan(30_000);
+  });
+
+  /** A quota of `pods` in the test namespace, once the quota controller has counted what is there. */
+  async function podQuota(pods: number, counted: number): Promise<void> {
+    await cluster.core.createNamespacedResourceQuota({
+      namespace: ns.name,
+      body: { metadata: { name: 'pods' }, spec: { hard: { pods: String(pods) } } },
+    });
+    // until the quota controller has counted the namespace, the quota's admission refuses every pod
+    const quota = await waitFor<V1ResourceQuota>(
+      cluster,
+      { apiVersion: 'v1', kind: 'ResourceQuota', name: 'pods', namespace: ns.name },
+      (q) => q?.status?.used?.pods === String(counted),
+      { timeoutMs: 30_000 },
+    );
+    expect(quota.status).toBe('met');
+  }
+
+  /** The verdict names the quota's refusal, within seconds rather than the rollout's timeout. */
+  function expectQuotaVerdict(r: Awaited<ReturnType<typeof waitForRollout>>, workload: string): void {
+    expect(r).toMatchObject({ ok: false, outcome: 'failed', reason: 'FailFast' });
+    expect(r.message).toMatch(/^FailedCreate: pods "[^"]+" is forbidden: exceeded quota: pods/);
+    expect(r.verdict?.fault).toMatchObject({ kind: 'failed-create', workload });
+    expect(r.durationMs).toBeLessThan(60_000);
+  }
+
+  it('a Deployment scaled into a quota, with no caller watching it: the fault watch reads it and gives the verdict', async () => {
+    await cluster.apps.createNamespacedDeployment({
+      namespace: ns.name,
+      body: webDeployment('web', { replicas: 1 }),
+    });
+    await waitForRollout(cluster, 'Deployment', 'web', ns.name, { timeoutMs: 120_000, ...quiet });
+    await podQuota(1, 1);
+    const web = await cluster.apps.readNamespacedDeployment({ name: 'web', namespace: ns.name });
+    web.spec!.replicas = 3;
+    await cluster.apps.replaceNamespacedDeployment({ name: 'web', namespace: ns.name, body: web });
+    const verdict = await watchForFault(
+      cluster,
+      { kind: 'Deployment', name: 'web', namespace: ns.name },
+      AbortSignal.timeout(60_000),
+      { policy: { crashRestarts: 2, confirmMs: 2_000 } },
+    );
+    expect(verdict?.fault).toMatchObject({
+      kind: 'failed-create',
+      replicaSet: expect.stringMatching(/^web-/),
+    });
+    expect(verdict?.fault.detail).toMatch(
+      /^FailedCreate: pods "web-[^"]+" is forbidden: exceeded quota: pods/,
+    );
+  });
+
+  it('a StatefulSet refused a pod by a quota: its FailedCreate events are the verdict (it has no ReplicaFailure)', async () => {
+    await podQuota(1, 0);
+    await cluster.apps.createNamespacedStatefulSet({ namespace: ns.name, body: webStatefulSet('db', 2) });
+    const result = await waitForRollout(cluster, 'StatefulSet', 'db', ns.name, {
+      timeoutMs: 180_000,
+      ...quiet,
+    });
+    expectQuotaVerdict(result, 'StatefulSet db');
+    expect(result.message).toContain('pods "db-1" is forbidden');
+  });
+
+  it('a DaemonSet refused a pod by a quota: its FailedCreate events are the verdict', async () => {
+    await podQuota(1, 0);
+    const template = webDeployment('agent').spec!.template;
+    await cluster.apps.createNamespacedDaemonSet({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'agent' },
+        spec: {
+          selector: { matchLabels: { app: 'agent' } },
+          template: {
+            metadata: { labels: { app: 'agent' } },
+            spec: { ...template.spec!, tolerations: [{ operator: 'Exists' }] },
+          },
+        },
+      },
+    });
+    const result = await waitForRollout(cluster, 'DaemonSet', 'agent', ns.name, {
+      timeoutMs: 180_000,
+      ...quiet,
+    });
+    expectQuotaVerdict(result, 'DaemonSet agent');
   });
 
   it('waitFor sees a change made after it started, by watch', async () => {

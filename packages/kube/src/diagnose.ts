@@ -1,4 +1,5 @@
 import type { Diagnostics } from './diagnostics.js';
+import { creationRefusalMessage } from './creation-events.js';
 import {
   CONTAINER_SETUP_REASONS as CONTAINER_SETUP,
   IMAGE_PULL_REASONS as IMAGE_PULL,
@@ -157,7 +158,7 @@ function creationCause(d: Diagnostics): string | undefined {
   // A refusal the controller has since got past (pods created after it) is history, not the cause.
   const newestPod = Math.max(0, ...d.pods.map((p) => (p.created ? Date.parse(p.created) : 0)));
   if (!event || (event.lastSeen && Date.parse(event.lastSeen) < newestPod)) return undefined;
-  return `FailedCreate: ${firstLine(event.message.replace(/^Error creating:\s*/, ''))}`;
+  return `FailedCreate: ${firstLine(creationRefusalMessage(event.message))}`;
 }
 
 /** Names the cause of a failed rollout in one line, most specific first. */

@@ -35,6 +35,8 @@ export interface PodFault {
   pod?: string;
   /** The ReplicaSet refused its pods (quota, LimitRange, admission) for a `failed-create`. */
   replicaSet?: string;
+  /** `StatefulSet db` or `DaemonSet agent`: the workload whose controller was refused its pods. */
+  workload?: string;
   container?: string;
   /** One line: the reason and what the pod says about it. */
   detail: string;
@@ -49,8 +51,9 @@ const NEEDS_CONFIRMATION: ReadonlySet<FaultKind> = new Set([
   'failed-create',
 ]);
 
-/** Where a fault was seen, for a log line: `pod web-1` or `ReplicaSet web-5d4b9`. */
-export const faultSubject = (f: PodFault) => (f.pod ? `pod ${f.pod}` : `ReplicaSet ${f.replicaSet ?? '?'}`);
+/** Where a fault was seen, for a log line: `pod web-1`, `ReplicaSet web-5d4b9` or `StatefulSet db`. */
+export const faultSubject = (f: PodFault) =>
+  f.pod ? `pod ${f.pod}` : (f.workload ?? `ReplicaSet ${f.replicaSet ?? '?'}`);
 
 const ms = (iso: string | undefined) => (iso ? new Date(iso).getTime() : undefined);
 
@@ -140,19 +143,29 @@ const LASTING_REFUSAL = /forbidden|denied the request|is invalid/i;
  */
 const SETTLING_REFUSAL = /serviceaccount "default" not found/i;
 
-/** The controller could not create the new revision's pods: its ReplicaFailure, in one line. */
-export function creationFault(rs: ReplicaSetView): PodFault | undefined {
-  const failure = rs.conditions.find(
-    (c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate',
-  );
-  const message = failure?.message ?? '';
-  if (!failure || !LASTING_REFUSAL.test(message) || SETTLING_REFUSAL.test(message)) return undefined;
+/**
+ * A controller's refusal to create pods, in one line, when it is one that lasts; `by` names who was
+ * refused (a ReplicaSet, or a StatefulSet or DaemonSet, which have no ReplicaFailure condition).
+ */
+export function refusalFault(
+  by: Pick<PodFault, 'replicaSet' | 'workload'>,
+  message: string,
+): PodFault | undefined {
+  if (!LASTING_REFUSAL.test(message) || SETTLING_REFUSAL.test(message)) return undefined;
   const line =
     message
       .split('\n')
       .find((l) => l.trim())
       ?.trim() ?? 'no detail';
-  return { kind: 'failed-create', replicaSet: rs.name, detail: `FailedCreate: ${line}` };
+  return { kind: 'failed-create', ...by, detail: `FailedCreate: ${line}` };
+}
+
+/** The controller could not create the new revision's pods: its ReplicaFailure, in one line. */
+export function creationFault(rs: ReplicaSetView): PodFault | undefined {
+  const failure = rs.conditions.find(
+    (c) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate',
+  );
+  return failure && refusalFault({ replicaSet: rs.name }, failure.message ?? '');
 }
 
 export interface Verdict {
@@ -171,14 +184,13 @@ export class FaultEvidence {
 
   constructor(private readonly policy: FailFastPolicy = DEFAULT_FAIL_FAST) {}
 
-  /** `replicaSet`: the new revision's ReplicaSet, when it was read for this observation. */
-  observe(pods: PodView[], now: number, replicaSet?: ReplicaSetView): Verdict | undefined {
-    const refused = replicaSet && creationFault(replicaSet);
+  /** `refused`: the controller's refusal to create the new revision's pods, when one was seen. */
+  observe(pods: PodView[], now: number, refused?: PodFault): Verdict | undefined {
     const faults = [...(refused ? [refused] : []), ...podFaults(pods, now, this.policy)];
     const current = new Set<string>();
     let verdict: Verdict | undefined;
     for (const fault of faults) {
-      const key = `${fault.pod ?? fault.replicaSet}\u0000${fault.kind}`;
+      const key = `${fault.pod ?? fault.replicaSet ?? fault.workload}\u0000${fault.kind}`;
       current.add(key);
       const firstSeen = this.seen.get(key) ?? now;
       this.seen.set(key, firstSeen);

@@ -82,6 +82,7 @@ export {
   DEFAULT_FAIL_FAST,
   FaultEvidence,
   creationFault,
+  refusalFault,
   faultSubject,
   podFaults,
   type FailFastPolicy,

@@ -1,17 +1,6 @@
 import type http from 'node:http';
-import {
-  connect,
-  parseResource,
-  prepareKubeconfig,
-  requireAccess,
-  ruleGrants,
-  rulesGrant,
-  type Cluster,
-  type PreparedKubeconfig,
-  type ResourceRule,
-} from '@kubeline/kube';
-import { clearSecrets } from '@kubeline/runtime';
-import { json, startFakeApiServer, status, type FakeApiServer } from './fake-apiserver.js';
+import { parseResource, requireAccess, ruleGrants, rulesGrant, type ResourceRule } from '@kubeline/kube';
+import { json, status, useFakeCluster } from './fake-apiserver.js';
 
 const ask = (verb: string, resource: string, name?: string) => ({ verb, ...parseResource(resource), name });
 
@@ -81,9 +70,7 @@ describe('ruleGrants: RBAC matching of a rules review', () => {
 });
 
 describe('requireAccess against a fake API server', () => {
-  let api: FakeApiServer;
-  let kubeconfig: PreparedKubeconfig;
-  let cluster: Cluster;
+  const fake = useFakeCluster();
   const RULES = 'POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews';
   const SSAR = 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
   const needs = [
@@ -99,7 +86,7 @@ describe('requireAccess against a fake API server', () => {
   /** Answers access reviews from `allowed` (`verb resource.group/sub`), recording each. */
   let asked: string[];
   const accessReviews = (allowed: string[]) =>
-    api.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', (_u, res, req) => {
+    fake.api.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', (_u, res, req) => {
       void body(req).then((b) => {
         const a = (b as { spec: { resourceAttributes: Record<string, string> } }).spec.resourceAttributes;
         const key = `${a.verb} ${a.resource}${a.group ? `.${a.group}` : ''}${a.subresource ? `/${a.subresource}` : ''}`;
@@ -108,29 +95,19 @@ describe('requireAccess against a fake API server', () => {
       });
     });
   const rulesReview = (status: object) =>
-    api.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', (_u, res, req) => {
+    fake.api.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', (_u, res, req) => {
       void body(req).then((b) => json(res, 201, { ...(b as object), status }));
     });
-  const count = (request: string) => api.requests.filter((r) => r === request).length;
+  const count = (request: string) => fake.api.requests.filter((r) => r === request).length;
 
-  beforeAll(async () => {
-    process.env.KUBELINE_PLATFORM = 'cli';
-    process.env.KUBELINE_RETRY_BASE_MS = '5';
-    api = await startFakeApiServer();
-    kubeconfig = prepareKubeconfig({ kubeconfig: api.kubeconfig });
-    cluster = await connect(kubeconfig.path, kubeconfig.context);
-    api.on('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', (_u, res) =>
+  beforeAll(() => {
+    fake.api.on('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', (_u, res) =>
       json(res, 201, { status: { userInfo: { username: 'system:serviceaccount:shop:ci' } } }),
     );
   });
   beforeEach(() => {
-    api.requests.length = 0;
+    fake.api.requests.length = 0;
     asked = [];
-  });
-  afterAll(async () => {
-    kubeconfig.cleanup();
-    await api.close();
-    clearSecrets();
   });
 
   it('one complete rules review answers every need: no access review at all', async () => {
@@ -142,14 +119,14 @@ describe('requireAccess against a fake API server', () => {
       incomplete: false,
     });
     accessReviews([]);
-    await requireAccess(cluster, 'shop', needs);
-    expect(api.requests).toEqual([RULES]);
+    await requireAccess(fake.cluster, 'shop', needs);
+    expect(fake.api.requests).toEqual([RULES]);
   });
 
   it('what a complete review does not grant is asked by access review, and named when refused', async () => {
     rulesReview({ resourceRules: rules, incomplete: false });
     accessReviews([]);
-    await expect(requireAccess(cluster, 'shop', needs)).rejects.toThrow(
+    await expect(requireAccess(fake.cluster, 'shop', needs)).rejects.toThrow(
       'forbidden: system:serviceaccount:shop:ci cannot create leases.coordination.k8s.io in namespace shop',
     );
     expect(asked).toEqual(['create leases.coordination.k8s.io']);
@@ -168,17 +145,17 @@ describe('requireAccess against a fake API server', () => {
       'list pods',
       'create leases.coordination.k8s.io',
     ]);
-    await requireAccess(cluster, 'shop', needs);
+    await requireAccess(fake.cluster, 'shop', needs);
     expect(count(SSAR)).toBe(needs.length);
     expect(asked.sort()).toEqual(needs.map(([v, r]) => `${v} ${r}`).sort());
   });
 
   it('a rules review the API server refuses falls back to access reviews', async () => {
-    api.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', (_u, res) =>
+    fake.api.on('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', (_u, res) =>
       status(res, 403, 'Forbidden', 'selfsubjectrulesreviews.authorization.k8s.io is forbidden'),
     );
     accessReviews(['get deployments.apps', 'patch deployments.apps/scale', 'list pods']);
-    await expect(requireAccess(cluster, 'shop', needs)).rejects.toThrow(
+    await expect(requireAccess(fake.cluster, 'shop', needs)).rejects.toThrow(
       'cannot create leases.coordination.k8s.io in namespace shop',
     );
     expect(count(SSAR)).toBe(needs.length);

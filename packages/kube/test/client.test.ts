@@ -9,28 +9,10 @@ import {
   prepareKubeconfig,
   unlessNotFound,
   type Cluster,
-  type PreparedKubeconfig,
 } from '@kubeline/kube';
-import { clearSecrets } from '@kubeline/runtime';
-import { TOKEN, json, startFakeApiServer, status, type FakeApiServer } from './fake-apiserver.js';
+import { TOKEN, json, status, useFakeCluster } from './fake-apiserver.js';
 
-let api: FakeApiServer;
-let kubeconfig: PreparedKubeconfig;
-let cluster: Cluster;
-
-beforeAll(async () => {
-  process.env.KUBELINE_PLATFORM = 'cli';
-  process.env.KUBELINE_RETRY_BASE_MS = '5';
-  api = await startFakeApiServer();
-  kubeconfig = prepareKubeconfig({ kubeconfig: api.kubeconfig });
-  cluster = await connect(kubeconfig.path, kubeconfig.context);
-});
-
-afterAll(async () => {
-  kubeconfig.cleanup();
-  await api.close();
-  clearSecrets();
-});
+const fake = useFakeCluster();
 
 const caught = (p: Promise<unknown>) =>
   p.then(
@@ -41,12 +23,12 @@ const caught = (p: Promise<unknown>) =>
 describe('connect', () => {
   it('describes the cluster from the kubeconfig', () => {
     expect({
-      server: cluster.server,
-      context: cluster.context,
-      user: cluster.user,
-      ns: cluster.namespace,
+      server: fake.cluster.server,
+      context: fake.cluster.context,
+      user: fake.cluster.user,
+      ns: fake.cluster.namespace,
     }).toEqual({
-      server: api.url,
+      server: fake.api.url,
       context: 'fake',
       user: 'ci-deployer',
       ns: 'shop',
@@ -54,7 +36,7 @@ describe('connect', () => {
   });
 
   it('names the context input and the contexts that exist', async () => {
-    await expect(connect(kubeconfig.path, 'prod')).rejects.toThrow(
+    await expect(connect(fake.kubeconfig.path, 'prod')).rejects.toThrow(
       'input "context": "prod" is not valid; available contexts: fake',
     );
   });
@@ -62,7 +44,7 @@ describe('connect', () => {
 
 describe('errors from the API server, in one line', () => {
   it('403: who cannot do what where, parsed from the RBAC message', async () => {
-    api.on('GET', '/api/v1/namespaces/kube-system/pods', (_u, res) =>
+    fake.api.on('GET', '/api/v1/namespaces/kube-system/pods', (_u, res) =>
       status(
         res,
         403,
@@ -70,7 +52,7 @@ describe('errors from the API server, in one line', () => {
         'pods is forbidden: User "system:serviceaccount:ci:deployer" cannot list resource "pods" in API group "" in the namespace "kube-system"',
       ),
     );
-    const err = await caught(cluster.core.listNamespacedPod({ namespace: 'kube-system' }));
+    const err = await caught(fake.cluster.core.listNamespacedPod({ namespace: 'kube-system' }));
     expect(err).toBeInstanceOf(KubeAccessError);
     expect(err!.message).toBe(
       'forbidden: system:serviceaccount:ci:deployer cannot list pods in namespace kube-system',
@@ -84,13 +66,13 @@ describe('errors from the API server, in one line', () => {
   });
 
   it('401: the credentials were rejected, naming the server and kubeconfig user', async () => {
-    const other = prepareKubeconfig({ kubeconfig: api.kubeconfig.replace(TOKEN, 'expired-token-456') });
+    const other = prepareKubeconfig({ kubeconfig: fake.api.kubeconfig.replace(TOKEN, 'expired-token-456') });
     try {
       const stale = await connect(other.path);
       const err = await caught(stale.core.listNamespacedPod({ namespace: 'shop' }));
       expect(err).toBeInstanceOf(KubeAccessError);
       expect(err!.message).toBe(
-        `the Kubernetes API at ${api.url} rejected the credentials of kubeconfig user "ci-deployer" (401 Unauthorized): the token or client certificate is invalid or expired`,
+        `the Kubernetes API at ${fake.api.url} rejected the credentials of kubeconfig user "ci-deployer" (401 Unauthorized): the token or client certificate is invalid or expired`,
       );
     } finally {
       other.cleanup();
@@ -98,10 +80,10 @@ describe('errors from the API server, in one line', () => {
   });
 
   it('404: the Status message, with the status kept for callers', async () => {
-    api.on('GET', '/apis/apps/v1/namespaces/shop/deployments/web', (_u, res) =>
+    fake.api.on('GET', '/apis/apps/v1/namespaces/shop/deployments/web', (_u, res) =>
       status(res, 404, 'NotFound', 'deployments.apps "web" not found'),
     );
-    const err = await caught(cluster.apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' }));
+    const err = await caught(fake.cluster.apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' }));
     expect(err).toBeInstanceOf(KubeApiError);
     expect(err!.message).toBe('deployments.apps "web" not found');
     expect(isNotFound(err)).toBe(true);
@@ -110,14 +92,14 @@ describe('errors from the API server, in one line', () => {
   it('unlessNotFound: a 404 is "there is none"; every other error still throws', async () => {
     const path = '/api/v1/namespaces/shop/configmaps/maybe';
     const read = () =>
-      unlessNotFound(cluster.core.readNamespacedConfigMap({ name: 'maybe', namespace: 'shop' }));
-    api.on('GET', path, (_u, res) => status(res, 404, 'NotFound', 'configmaps "maybe" not found'));
+      unlessNotFound(fake.cluster.core.readNamespacedConfigMap({ name: 'maybe', namespace: 'shop' }));
+    fake.api.on('GET', path, (_u, res) => status(res, 404, 'NotFound', 'configmaps "maybe" not found'));
     await expect(read()).resolves.toBeUndefined();
-    api.on('GET', path, (_u, res) =>
+    fake.api.on('GET', path, (_u, res) =>
       json(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'maybe' }, data: { a: '1' } }),
     );
     expect((await read())?.data).toEqual({ a: '1' });
-    api.on('GET', path, (_u, res) =>
+    fake.api.on('GET', path, (_u, res) =>
       status(
         res,
         403,
@@ -130,7 +112,7 @@ describe('errors from the API server, in one line', () => {
 
   it('retries a read while the server is unavailable, then succeeds', async () => {
     let calls = 0;
-    api.on('GET', '/api/v1/namespaces/shop/configmaps/settings', (_u, res) => {
+    fake.api.on('GET', '/api/v1/namespaces/shop/configmaps/settings', (_u, res) => {
       if (++calls <= 2) return status(res, 503, 'ServiceUnavailable', 'etcd is restarting');
       json(res, 200, {
         apiVersion: 'v1',
@@ -139,19 +121,19 @@ describe('errors from the API server, in one line', () => {
         data: { a: '1' },
       });
     });
-    const cm = await cluster.core.readNamespacedConfigMap({ name: 'settings', namespace: 'shop' });
+    const cm = await fake.cluster.core.readNamespacedConfigMap({ name: 'settings', namespace: 'shop' });
     expect(cm.data).toEqual({ a: '1' });
     expect(calls).toBe(3);
   });
 
   it('does not retry a write', async () => {
     let calls = 0;
-    api.on('POST', '/api/v1/namespaces/shop/configmaps', (_u, res) => {
+    fake.api.on('POST', '/api/v1/namespaces/shop/configmaps', (_u, res) => {
       calls++;
       status(res, 503, 'ServiceUnavailable', 'etcd is restarting');
     });
     const err = await caught(
-      cluster.core.createNamespacedConfigMap({ namespace: 'shop', body: { metadata: { name: 'x' } } }),
+      fake.cluster.core.createNamespacedConfigMap({ namespace: 'shop', body: { metadata: { name: 'x' } } }),
     );
     expect(err!.message).toBe('etcd is restarting');
     expect(calls).toBe(1);
@@ -160,7 +142,7 @@ describe('errors from the API server, in one line', () => {
 
 describe('an unreachable cluster', () => {
   async function withServer(server: string, fn: (c: Cluster) => Promise<void>): Promise<void> {
-    const k = prepareKubeconfig({ kubeconfig: api.kubeconfig.replace(api.url, server) });
+    const k = prepareKubeconfig({ kubeconfig: fake.api.kubeconfig.replace(fake.api.url, server) });
     try {
       await fn(await connect(k.path));
     } finally {
@@ -193,7 +175,7 @@ describe('an unreachable cluster', () => {
   });
 
   it('a TLS handshake with a plain HTTP server', async () => {
-    await withServer(api.url.replace('http:', 'https:'), async (c) => {
+    await withServer(fake.api.url.replace('http:', 'https:'), async (c) => {
       const err = await caught(c.core.listNamespacedPod({ namespace: 'shop' }));
       expect(err).toBeInstanceOf(ClusterUnreachableError);
       expect(err!.message).toMatch(

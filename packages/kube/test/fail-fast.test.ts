@@ -222,26 +222,26 @@ describe('creationFault: pods the controller cannot create', () => {
 
   test('it must persist for confirmMs like the other faults that can clear; cleared inside it is no verdict', () => {
     const e = new FaultEvidence();
-    expect(e.observe([], T0, refused())).toBeUndefined();
-    expect(e.observe([], T0 + 9_999, refused())).toBeUndefined();
-    expect(e.observe([], T0 + 10_000, refused())).toMatchObject({
+    expect(e.observe([], T0, creationFault(refused()))).toBeUndefined();
+    expect(e.observe([], T0 + 9_999, creationFault(refused()))).toBeUndefined();
+    expect(e.observe([], T0 + 10_000, creationFault(refused()))).toMatchObject({
       firstSeen: T0,
       fault: { kind: 'failed-create', replicaSet: 'web-5d4b9' },
     });
     // the quota raised at 6 s: the controller's next try creates the pods, the condition goes
     const raised = new FaultEvidence();
-    raised.observe([], T0, refused());
+    raised.observe([], T0, creationFault(refused()));
     expect(raised.observe([], T0 + 6_000)).toBeUndefined();
-    expect(raised.observe([], T0 + 12_000, refused())).toBeUndefined();
+    expect(raised.observe([], T0 + 12_000, creationFault(refused()))).toBeUndefined();
   });
 
   test('a crash loop seen later is still the verdict at once; an older fault wins among confirmed ones', () => {
     const looping = [podView(pod({ waiting: { reason: 'CrashLoopBackOff' } }, { restarts: 2, last: crash }))];
     const e = new FaultEvidence();
-    expect(e.observe([], T0, refused())).toBeUndefined();
-    expect(e.observe(looping, T0 + 2_000, refused())?.fault.kind).toBe('crash-loop');
+    expect(e.observe([], T0, creationFault(refused()))).toBeUndefined();
+    expect(e.observe(looping, T0 + 2_000, creationFault(refused()))?.fault.kind).toBe('crash-loop');
     const f = new FaultEvidence();
-    f.observe([], T0, refused());
-    expect(f.observe(looping, T0 + 10_000, refused())?.fault.kind).toBe('failed-create');
+    f.observe([], T0, creationFault(refused()));
+    expect(f.observe(looping, T0 + 10_000, creationFault(refused()))?.fault.kind).toBe('failed-create');
   });
 });

@@ -2,6 +2,8 @@
 // talk to, with answers scripted per test. The real API server is exercised in test/e2e/kube.test.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect, prepareKubeconfig, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
+import { clearSecrets } from '@kubeline/runtime';
 
 export type Handler = (url: URL, res: http.ServerResponse, req: http.IncomingMessage) => void;
 
@@ -95,4 +97,29 @@ current-context: fake
         server.close(() => resolve());
       }),
   };
+}
+
+export interface FakeCluster {
+  api: FakeApiServer;
+  /** Connected to `api` with its kubeconfig, as an action would be. */
+  cluster: Cluster;
+  kubeconfig: PreparedKubeconfig;
+}
+
+/** A fake API server and a client-node Cluster on it for the enclosing block's tests, closed after them. */
+export function useFakeCluster(): FakeCluster {
+  const fake = {} as FakeCluster;
+  beforeAll(async () => {
+    process.env.KUBELINE_PLATFORM = 'cli';
+    process.env.KUBELINE_RETRY_BASE_MS = '5';
+    fake.api = await startFakeApiServer();
+    fake.kubeconfig = prepareKubeconfig({ kubeconfig: fake.api.kubeconfig });
+    fake.cluster = await connect(fake.kubeconfig.path, fake.kubeconfig.context);
+  });
+  afterAll(async () => {
+    fake.kubeconfig.cleanup();
+    await fake.api.close();
+    clearSecrets();
+  });
+  return fake;
 }
