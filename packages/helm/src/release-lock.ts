@@ -132,10 +132,14 @@ export class ReleaseLock {
     let announced: string | undefined;
     let waited = false;
     for (;;) {
-      const created = await createLease(cluster, namespace, name, holder, seconds);
-      if (created) return make(created, waited, { ended: 'none' });
+      // Read first: after a release's first deploy its lease stays (released, not deleted), so taking
+      // it is a read and a write; creating first would add a refused create to every deploy.
       const existing = await readLease(cluster, namespace, name);
-      if (!existing) continue; // released by deletion in between: create again
+      if (!existing) {
+        const created = await createLease(cluster, namespace, name, holder, seconds);
+        if (created) return make(created, waited, { ended: 'none' });
+        continue; // another run created it in between: read it
+      }
       const record = leaseRecord(existing);
       const leftMs = record.holder ? observer.observe(record, performance.now()) : 0;
       if (leftMs === 0) {
