@@ -1,6 +1,5 @@
 // trivy JSON → GitLab's container scanning report (security report schema 15). trivy's own
 // gitlab.tpl writes schema 14 without the `scan` object that schema 15 requires, so we convert here.
-import crypto from 'node:crypto';
 import type { TrivyReport, TrivyVulnerability } from './trivy-report.js';
 
 export const GITLAB_SCHEMA_VERSION = '15.0.7';
@@ -27,7 +26,11 @@ const gitlabTime = (d: Date) => d.toISOString().slice(0, 19);
 
 /** A stable id per (image, package, version, vulnerability), shaped as a UUID as GitLab recommends. */
 function stableId(...parts: string[]): string {
-  const h = crypto.createHash('sha256').update(parts.join('\0')).digest('hex');
+  const h = process
+    .getBuiltinModule('node:crypto')
+    .createHash('sha256')
+    .update(parts.join('\0'))
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

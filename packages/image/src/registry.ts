@@ -1,7 +1,5 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   KubelineError,
   TransientError,
@@ -47,7 +45,7 @@ const INDEX = 'application/vnd.oci.image.index.v1+json';
 
 interface Response {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
@@ -252,7 +250,11 @@ export class RegistryClient {
     return retry(
       () =>
         new Promise<Response>((resolve, reject) => {
-          const lib = url.protocol === 'http:' ? http : https;
+          // loaded on first use (~10 ms with crypto): trivy-scan spawns trivy before it asks a registry
+          const lib =
+            url.protocol === 'http:'
+              ? process.getBuiltinModule('node:http')
+              : process.getBuiltinModule('node:https');
           const req = lib.request(
             url,
             {
@@ -298,5 +300,5 @@ export class RegistryClient {
 }
 
 function sha256(body: Buffer): string {
-  return `sha256:${crypto.createHash('sha256').update(body).digest('hex')}`;
+  return `sha256:${process.getBuiltinModule('node:crypto').createHash('sha256').update(body).digest('hex')}`;
 }

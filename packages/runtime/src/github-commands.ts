@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -29,7 +28,7 @@ function appendFileCommand(envVar: string, line: string): void {
 
 /** `name<<delimiter` blocks carry any value, newlines included. */
 function keyValue(name: string, value: string): string {
-  const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+  const delimiter = `ghadelimiter_${process.getBuiltinModule('node:crypto').randomUUID()}`;
   if (name.includes(delimiter) || value.includes(delimiter))
     throw new Error('bug: value contains the delimiter');
   return `${name}<<${delimiter}\n${value}\n${delimiter}`;

@@ -1,10 +1,6 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { KubelineError, TransientError, isTransientStatus, log, retry } from '@kubeline/runtime';
 
 /** Downloaded bytes whose sha256 is not the pinned one: never extracted, never cached. */
@@ -22,9 +18,13 @@ const TIMEOUT_MS = 10 * 60_000;
  * its own undici, that undici becomes fetch's global dispatcher, and Node's built-in fetch then fails
  * on later downloads in the same process (seen: an assertion in Parser.finish).
  */
-function get(url: URL, redirects = 0): Promise<http.IncomingMessage> {
+function get(url: URL, redirects = 0): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const lib = url.protocol === 'http:' ? http : https;
+    // loaded on first use, as are crypto and stream below: a run whose tools are cached never needs them
+    const lib =
+      url.protocol === 'http:'
+        ? process.getBuiltinModule('node:http')
+        : process.getBuiltinModule('node:https');
     const req = lib.get(url, { timeout: TIMEOUT_MS }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
@@ -58,7 +58,8 @@ export async function downloadVerified(url: string, dest: string, sha256: string
         if (isTransientStatus(status)) throw new TransientError(msg, status);
         throw new KubelineError(msg);
       }
-      const hash = crypto.createHash('sha256');
+      const hash = process.getBuiltinModule('node:crypto').createHash('sha256');
+      const { Transform } = process.getBuiltinModule('node:stream');
       const tap = new Transform({
         transform(chunk: Buffer, _enc, done) {
           hash.update(chunk);
@@ -66,6 +67,7 @@ export async function downloadVerified(url: string, dest: string, sha256: string
         },
       });
       try {
+        const { pipeline } = process.getBuiltinModule('node:stream/promises');
         await pipeline(res, tap, fs.createWriteStream(dest, { mode: 0o600 }));
       } catch (e) {
         throw new TransientError(`download of ${url} broke off: ${(e as Error).message}`);

@@ -1,4 +1,5 @@
-import semver from 'semver';
+// the one function, not semver's index: every action resolves a tool version on its start path
+import rcompare from 'semver/functions/rcompare.js';
 import { InputError } from '@kubeline/runtime';
 import type { ToolEntry } from './manifest.js';
 
@@ -8,9 +9,9 @@ import type { ToolEntry } from './manifest.js';
  */
 export function resolveVersion(tool: string, requested: string, entry: ToolEntry, inputName = tool): string {
   const want = requested.trim().replace(/^v/, '');
-  const pinned = Object.keys(entry.versions).sort(semver.rcompare);
   if (want === 'default') return entry.default;
   if (entry.versions[want]) return want;
+  const pinned = pinnedVersions(entry);
   if (/^\d+(\.\d+)?$/.test(want)) {
     const match = pinned.find((v) => v === want || v.startsWith(`${want}.`));
     if (match) return match;
@@ -23,5 +24,5 @@ export function resolveVersion(tool: string, requested: string, entry: ToolEntry
 }
 
 export function pinnedVersions(entry: ToolEntry): string[] {
-  return Object.keys(entry.versions).sort(semver.rcompare);
+  return Object.keys(entry.versions).sort(rcompare);
 }
