@@ -167,7 +167,7 @@ export const action = {
       "default": "5m"
     },
     "fail-fast": {
-      "description": "Stop helm's wait as soon as a new pod fails for certain, instead of sitting out `timeout`: ImagePullBackOff, CreateContainerConfigError, Unschedulable or FailedCreate (a Deployment's new pods refused by a ResourceQuota, LimitRange or admission) for 10 s (a cluster autoscaler scale-up is waited for), CrashLoopBackOff at `fail-fast-restarts` restarts, OOMKilled, or readiness failing past its probes' budget (startup + initial delay + period × failure threshold). The release then fails with the cause in one line (and is rolled back with `rollback-on-failure`).",
+      "description": "Stop helm's wait as soon as a new pod fails for certain, instead of sitting out `timeout`: ImagePullBackOff, CreateContainerConfigError, Unschedulable or FailedCreate (new pods a Deployment, StatefulSet or DaemonSet cannot create: refused by a ResourceQuota, LimitRange or admission) for 10 s (a cluster autoscaler scale-up is waited for), CrashLoopBackOff at `fail-fast-restarts` restarts, OOMKilled, or readiness failing past its probes' budget (startup + initial delay + period × failure threshold). The release then fails with the cause in one line (and is rolled back with `rollback-on-failure`).",
       "required": false,
       "default": "true"
     },
