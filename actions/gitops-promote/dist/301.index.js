@@ -1,1 +1,1 @@
-export const id=301;export const ids=[301];export const modules={2301:((o,t,s)=>{s.r(t),s.d(t,{post:()=>n});var e=s(17058);async function n(o){const t=o.state.get("kubeconfig");t&&(0,e.$4)(t),await Promise.resolve()}})};
+export const id=301;export const ids=[301];export const modules={2301:((o,t,s)=>{s.r(t),s.d(t,{post:()=>n});var e=s(2798);async function n(o){const t=o.state.get("kubeconfig");t&&(0,e.$4)(t),await Promise.resolve()}})};
