@@ -15,6 +15,8 @@ function liveHolder(file: string): number | undefined {
   } catch {
     return undefined;
   }
+  // kill(0) would signal our own process group and so read as "alive": no valid holder there
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     process.kill(pid, 0);
     return pid;
