@@ -2,7 +2,7 @@
 // last-good; plain Deployments through their ReplicaSet history; and a revision that does not exist.
 import { describe, expect, test } from '@jest/globals';
 import { AppsV1Api } from '@kubernetes/client-node';
-import { Helm, manifestOf, newestStoredRevision, storedManifest } from '@kubeline/helm';
+import { Helm, manifestOf, newestStoredRevision, storedManifest, storedRevisions } from '@kubeline/helm';
 import { connect } from '@kubeline/kube';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { stackTool } from './harness/stack-env.js';
@@ -127,6 +127,20 @@ describe.each(MAJORS)('Helm %i release', (major) => {
     expect(await newestStoredRevision(cluster, ns.name, 'web')).toBe(2);
     expect(await storedManifest(cluster, ns.name, 'web', 9)).toBeUndefined();
     expect(await newestStoredRevision(cluster, ns.name, 'ghost')).toBe(0);
+    // the history read from the Secrets is, row for row, what `helm history` prints: a rollback too
+    await helmCli(major, ['rollback', 'web', '1', '-n', ns.name]);
+    const history = JSON.parse(
+      await helmCli(major, ['history', 'web', '-n', ns.name, '-o', 'json']),
+    ) as unknown[];
+    const stored = await storedRevisions(cluster, ns.name, 'web');
+    expect(stored?.map((s) => s.entry)).toEqual(history);
+    expect(stored?.map((s) => s.entry.description)).toEqual([
+      expect.any(String),
+      expect.any(String),
+      'Rollback to 1',
+    ]);
+    expect(stored?.[2]?.manifest).toBe(stored?.[0]?.manifest);
+    expect(await storedRevisions(cluster, ns.name, 'ghost')).toEqual([]);
 
     // HELM_DRIVER=configmap: no Secrets to read, so the revision and the digest come from helm
     const other = { ...at(a), release: 'web-cm' };
@@ -146,6 +160,7 @@ describe.each(MAJORS)('Helm %i release', (major) => {
     process.env.HELM_DRIVER = 'configmap';
     try {
       expect(await newestStoredRevision(cluster, ns.name, 'web')).toBeUndefined();
+      expect(await storedRevisions(cluster, ns.name, 'web')).toBeUndefined();
       const t = { kubeconfig: env.KUBECONFIG, context: cluster.context, namespace: ns.name };
       const helm = new Helm(stackTool(major === 3 ? 'helm3' : 'helm4'), `${major}.0.0`);
       const viaHelm = await manifestOf(helm, cluster, t, 'web-cm', 3);
@@ -154,6 +169,18 @@ describe.each(MAJORS)('Helm %i release', (major) => {
       if (previous === undefined) delete process.env.HELM_DRIVER;
       else process.env.HELM_DRIVER = previous;
     }
+  });
+
+  test('without rights in the namespace: one line naming every missing permission, not the 403 of the lock', async () => {
+    // the lock is taken while access is checked; the check's answer is the one reported
+    const r = await rollback(major, {
+      release: 'web',
+      namespace: ns.name,
+      kubeconfig: env.KUBECONFIG_LIMITED,
+    });
+    expect(failedOneLine(r)).toBe(
+      `error: rollback: forbidden: system:serviceaccount:${env.LIMITED_NAMESPACE}:kubeline-deployer cannot get secrets, list secrets, update secrets, get configmaps, get leases.coordination.k8s.io, list leases.coordination.k8s.io, watch leases.coordination.k8s.io, create leases.coordination.k8s.io, update leases.coordination.k8s.io in namespace ${ns.name}`,
+    );
   });
 
   test('an unknown release is one line', async () => {

@@ -53,7 +53,13 @@ export {
   releasesInSecrets,
   storageSecretName,
   decodeStoredRelease,
+  historyEntryOf,
+  storedRevisions,
+  readRelease,
+  releaseHistory,
   storedManifest,
   manifestOf,
   newestStoredRevision,
+  type ReleaseRead,
+  type StoredRevision,
 } from './release-storage.js';

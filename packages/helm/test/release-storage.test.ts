@@ -1,5 +1,10 @@
 import { gzipSync } from 'node:zlib';
-import { decodeStoredRelease, releasesInSecrets, storageSecretName } from '../src/release-storage.js';
+import {
+  decodeStoredRelease,
+  historyEntryOf,
+  releasesInSecrets,
+  storageSecretName,
+} from '../src/release-storage.js';
 
 // What helm writes: base64(gzip(json)), which Kubernetes base64-encodes again in Secret data.
 const secretValue = (body: Buffer | string, gzip = true): string => {
@@ -35,6 +40,57 @@ describe('decodeStoredRelease', () => {
     ['a manifest of the wrong type', secretValue('{"manifest":42}')],
   ])('gives undefined (ask helm) for %s', (_, payload) => {
     expect(decodeStoredRelease(payload)).toBeUndefined();
+  });
+});
+
+describe('historyEntryOf', () => {
+  const record = {
+    version: 4,
+    manifest: '',
+    info: {
+      status: 'superseded',
+      last_deployed: '2026-12-06T18:48:55.123456789Z',
+      description: 'Rollback to 2',
+    },
+    chart: { metadata: { name: 'web', version: '1.2.3', appVersion: '2.0' } },
+  };
+
+  it('gives the row helm history prints, in helm’s own formatting', () => {
+    expect(historyEntryOf(record)).toEqual({
+      revision: 4,
+      updated: '2026-12-06T18:48:55.123456789Z',
+      status: 'superseded',
+      chart: 'web-1.2.3',
+      app_version: '2.0',
+      description: 'Rollback to 2',
+    });
+  });
+
+  it('says MISSING for a release stored without its chart, as helm does', () => {
+    expect(historyEntryOf({ ...record, chart: null })).toMatchObject({
+      chart: 'MISSING',
+      app_version: 'MISSING',
+    });
+  });
+
+  it('reads a chart without an appVersion and a release without a description as empty', () => {
+    const bare = {
+      ...record,
+      info: { ...record.info, description: undefined },
+      chart: { metadata: { name: 'web', version: '1.2.3' } },
+    };
+    expect(historyEntryOf(bare)).toMatchObject({ app_version: '', description: '' });
+  });
+
+  it.each([
+    ['no revision', { ...record, version: undefined }],
+    ['a revision that is no integer', { ...record, version: 4.5 }],
+    ['a revision as a string', { ...record, version: '4' }],
+    ['no status', { ...record, info: { ...record.info, status: undefined } }],
+    ['no deploy time', { ...record, info: { ...record.info, last_deployed: 12 } }],
+    ['no info', { ...record, info: undefined }],
+  ])('gives undefined (ask helm) for %s', (_, broken) => {
+    expect(historyEntryOf(broken as Parameters<typeof historyEntryOf>[0])).toBeUndefined();
   });
 });
 
