@@ -21,13 +21,11 @@ import {
   diffManifests,
   helmErrorLine,
   parseManifest,
-  isPending,
-  manifestOf,
   newestStoredRevision,
+  readRelease,
   readHealthy,
   rollbackCommand,
   type HelmTarget,
-  type HistoryEntry,
 } from '@kubeline/helm';
 import { abortCanaryOf, unfinishedCanaries } from '@kubeline/canary';
 import type { OutputName } from './action.generated.js';
@@ -57,6 +55,7 @@ export async function rollback(ctx: Ctx, inputs: Inputs, started: number): Promi
   ctx.state.set('kubeconfig', kube.path);
   try {
     const cluster = await connect(kube.path, kube.context);
+    ctx.log.debug(`client-node loaded after ${Date.now() - started} ms`);
     if (inputs.kind === 'deployment') await rollbackDeployment(ctx, inputs, cluster, kube, target, started);
     else await rollbackRelease(ctx, inputs, cluster, kube, target, started);
   } finally {
@@ -74,34 +73,41 @@ async function rollbackRelease(
 ): Promise<void> {
   const ns = kube.namespace;
   const t: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: ns };
-  const ready = ensureTool('helm', inputs['helm-version'], 'helm-version');
-  // The history is read while the access check runs and the lock is taken; confirmed under the lock.
-  const helmReady = ready.then((tool) => new Helm(tool.path, tool.version));
-  const early = helmReady.then((h) => h.history(inputs.release, t));
-  early.catch(() => undefined); // an access error is explained by requireAccess first
-  const [helm] = await Promise.all([
-    helmReady,
-    requireAccess(cluster, ns, [
-      ['get', 'secrets'],
-      ['list', 'secrets'],
-      ['update', 'secrets'],
-      ['get', 'configmaps'],
-      ...LOCK_NEEDS,
-    ]),
+  const helmReady = ensureTool('helm', inputs['helm-version'], 'helm-version').then(
+    (tool) => new Helm(tool.path, tool.version),
+  );
+  helmReady.catch(() => undefined); // awaited under the lock
+  const access = requireAccess(cluster, ns, [
+    ['get', 'secrets'],
+    ['list', 'secrets'],
+    ['update', 'secrets'],
+    ['get', 'configmaps'],
+    ...LOCK_NEEDS,
   ]);
   // The same lock as helm-deploy: a rollback never races a deploy of the release.
-  const lock = await ReleaseLock.acquire(cluster, ns, inputs.release, { timeoutMs: 600_000, log: ctx.log });
+  const lock = await lockWhileChecking(
+    access,
+    ReleaseLock.acquire(cluster, ns, inputs.release, { timeoutMs: 600_000, log: ctx.log }),
+  );
+  ctx.log.debug(`lock held after ${Date.now() - started} ms`);
   try {
-    const [history, healthy, canaries] = await Promise.all([
-      historyUnderLock(helm, cluster, t, inputs.release, early, lock.contended),
+    const [helm] = await Promise.all([helmReady, access]);
+    // Read under the lock, so nothing changes it before helm rolls back: one LIST of helm's Secrets
+    // gives the history and every manifest, with no helm process before helm's own.
+    const [release, healthy, canaries] = await Promise.all([
+      readRelease(helm, cluster, t, inputs.release),
       to.kind === 'last-good' ? readHealthy(cluster, ns, inputs.release) : Promise.resolve([]),
       openCanaries(cluster, ns),
     ]);
+    const history = release.history;
+    ctx.log.debug(`release read after ${Date.now() - started} ms`);
     const choice = chooseHelmRevision(inputs.release, history, to, healthy);
-    // Each stored manifest is read once, beside the rest; the rollback is awaited before them, so
-    // the lock is never released under a running helm.
-    const manifestAt = (rev: number) => manifestOf(helm, cluster, t, inputs.release, rev);
-    const manifests = Promise.all([manifestAt(choice.from.revision), manifestAt(choice.to.revision)]);
+    // Each manifest is read beside the rest; the rollback is awaited before them, so the lock is
+    // never released under a running helm.
+    const manifests = Promise.all([
+      release.manifest(choice.from.revision),
+      release.manifest(choice.to.revision),
+    ]);
     manifests.catch(() => undefined);
     await endCanaries(ctx, cluster, ns, canaries, async (d) => {
       const current = parseManifest((await manifests)[0], ns);
@@ -114,6 +120,7 @@ async function rollbackRelease(
     ctx.output('to-revision', choice.to.revision);
     const timeoutMs = inputs.timeout ?? 300_000;
     lock.assertHeld('helm rollback');
+    ctx.log.debug(`helm rollback starts after ${Date.now() - started} ms`);
     const r = await helm.run(
       rollbackCommand(helm.major, inputs.release, choice.to.revision, t, { wait: inputs.wait, timeoutMs }),
       { allowFailure: true, timeoutMs: timeoutMs + 120_000 },
@@ -148,33 +155,22 @@ async function rollbackRelease(
 }
 
 /**
- * The history read before the lock stands only if nothing can have changed it since: the lock was
- * free, the release was not mid-deploy, and helm's newest stored revision is still its last.
+ * The lock, taken while access is checked (their round trips overlap). The check speaks first: a
+ * missing permission is named, not the 403 it causes and not a wait for another run's lock, and a
+ * lock taken by then is freed.
  */
-async function historyUnderLock(
-  helm: Helm,
-  cluster: Cluster,
-  t: HelmTarget,
-  release: string,
-  early: Promise<HistoryEntry[]>,
-  contended: boolean,
-): Promise<HistoryEntry[]> {
-  if (!contended) {
-    // an early read that failed (a dropped connection, a busy API server) is simply read again
-    const [history, newest] = await Promise.all([
-      early.catch(() => undefined),
-      newestStoredRevision(cluster, t.namespace, release),
-    ]);
-    const last = history?.[history.length - 1];
-    if (
-      history &&
-      newest !== undefined &&
-      newest === (last?.revision ?? 0) &&
-      !(last && isPending(last.status))
-    )
-      return history;
+async function lockWhileChecking(
+  access: Promise<unknown>,
+  locking: Promise<ReleaseLock>,
+): Promise<ReleaseLock> {
+  const refused = access.then(() => new Promise<never>(() => undefined));
+  try {
+    return await Promise.race([locking, refused]);
+  } catch (e) {
+    void locking.then((lock) => lock.release()).catch(() => undefined);
+    await access;
+    throw e;
   }
-  return helm.history(release, t);
 }
 
 /** The release's newest revision: from helm's Secrets, or helm's history under another driver. */
