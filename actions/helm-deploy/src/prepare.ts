@@ -1,12 +1,13 @@
 // Everything before the release is touched: helm, the image and its gates, chart, values, access.
-// The independent parts overlap: helm installs while the image resolves, the history is read and
-// the chart linted (other cores) while client-node loads and access is checked.
+// The independent parts overlap: helm installs while the image resolves, helm upgrade starts and the
+// chart is linted (other cores) while client-node loads, and the history is read (from helm's
+// Secrets, no helm process) while access is checked.
 import crypto from 'node:crypto';
 import type { ActionContext } from '@kubeline/runtime';
 import { ensureTool } from '@kubeline/tools';
 import { resolveImage, type ImageContract } from '@kubeline/image';
 import { connectAfter, requireAccess, type Cluster, type PreparedKubeconfig } from '@kubeline/kube';
-import { Helm, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
+import { Helm, releaseHistory, type HelmTarget, type HistoryEntry } from '@kubeline/helm';
 import { checkImageGates, imageRegistryAccess, type RegistryAccess } from '@kubeline/signing';
 import type { OutputName } from './action.generated.js';
 import { AheadUpgrade } from './ahead.js';
@@ -61,29 +62,31 @@ export async function prepare(
   ctx.log.debug(`helm ${tool.version} (${tool.source}) ready after ${Date.now() - started} ms`);
   const helm = new Helm(tool.path, tool.version, {}, [inputs['chart-password']]);
   const target: HelmTarget = { kubeconfig: kube.path, context: kube.context, namespace: kube.namespace };
-  // The release's history is read while client-node loads; re-read if another run deployed since.
-  const early = helm.history(inputs.release, target);
-  early.catch(() => undefined); // awaited later; an access error is explained by requireAccess first
   // The gates run beside the chart, values, lint and access checks; nothing is applied before both end.
   const gating = checkGates(ctx, inputs, p, contract, workDir, registry);
   gating.catch(() => undefined);
   const prepared = chartAndValues(helm, inputs, p, contract, workDir);
   prepared.catch(() => undefined);
-  const linted = prepared.then(({ chart, values }) =>
-    inputs.lint ? lint(helm, chart, values, target) : undefined,
-  );
-  linted.catch(() => undefined);
-  // helm upgrade starts (ahead.ts) beside lint, before client-node's load holds the main thread.
+  // helm upgrade starts (ahead.ts) before lint and before client-node's load holds the main thread:
+  // its start and render are the longest path to the apply, so it gets the cores first.
   const starting = prepared.then(({ chart, values }) =>
     AheadUpgrade.start({ ctx, inputs, helm, target, chart, values, contract, workDir }, crypto.randomUUID()),
   );
   starting.catch(() => undefined);
   void starting.finally(helmAtWork).catch(() => undefined);
+  const linted = starting
+    .catch(() => undefined)
+    .then(() => prepared)
+    .then(({ chart, values }) => (inputs.lint ? lint(helm, chart, values, target) : undefined));
+  linted.catch(() => undefined);
   const { chart, values } = await prepared;
   const parts = { ctx, inputs, helm, target, chart, values, contract, workDir };
   const ahead = await starting;
   let cluster: Cluster;
   let gates: string[];
+  // The release's history is read beside the checks; re-read under the lock if another run deployed since.
+  const early = connecting.then((c) => releaseHistory(helm, c, target, inputs.release));
+  early.catch(() => undefined); // awaited later; an access error is explained by requireAccess first
   try {
     cluster = await connecting;
     [gates] = await Promise.all([

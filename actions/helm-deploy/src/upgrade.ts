@@ -20,6 +20,7 @@ import {
   pendingDecision,
   recordHealthy,
   recoverPending,
+  releaseHistory,
   type HistoryEntry,
   type ReleaseLock,
 } from '@kubeline/helm';
@@ -51,7 +52,7 @@ async function historyUnderLock(d: Deploy, lock: ReleaseLock): Promise<ReleaseVi
   const early = lock.contended ? undefined : await d.early.catch(() => undefined);
   const last = early?.[early.length - 1];
   if (early && !(last && isPending(last.status))) return { history: early, early: true };
-  return { history: await d.helm.history(d.inputs.release, d.target), early: false };
+  return { history: await releaseHistory(d.helm, d.cluster, d.target, d.inputs.release), early: false };
 }
 
 /** The history to deploy on top of, with a release a killed run left pending recovered first. */
@@ -71,7 +72,7 @@ async function currentHistory(d: Deploy, lock: ReleaseLock): Promise<ReleaseView
     timeoutMs: inputs.timeout ?? 300_000,
     log: ctx.log,
   });
-  return { history: await helm.history(inputs.release, target), early: false };
+  return { history: await releaseHistory(helm, d.cluster, target, inputs.release), early: false };
 }
 
 interface HelmOutcome {
@@ -182,7 +183,7 @@ function stopHelmOnVerdict(d: Deploy, o: WorkloadOutcome, stop: AbortController)
 /** helm killed past its grace leaves the release pending: it is ours, so it is recovered now. */
 async function recoverStopped(d: Deploy, lock: ReleaseLock): Promise<void> {
   const { helm, inputs, target, ctx } = d;
-  const history = await helm.history(inputs.release, target);
+  const history = await releaseHistory(helm, d.cluster, target, inputs.release);
   const decision = pendingDecision(inputs.release, history, 0, Date.now(), true);
   if (decision.action === 'none') return;
   if (!inputs['rollback-on-failure']) {
@@ -211,7 +212,7 @@ async function failed(
 ): Promise<never> {
   const { ctx, inputs, helm, target, facts } = d;
   const timeoutMs = inputs.timeout ?? 300_000;
-  const after = await helm.history(inputs.release, target).catch(() => history);
+  const after = await releaseHistory(helm, d.cluster, target, inputs.release).catch(() => history);
   const top = Math.max(0, ...history.map((h) => h.revision));
   facts.revision = after.find((h) => h.revision > top && h.status === 'failed')?.revision;
   facts.status = 'failed';
