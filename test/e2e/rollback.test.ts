@@ -2,7 +2,14 @@
 // last-good; plain Deployments through their ReplicaSet history; and a revision that does not exist.
 import { describe, expect, test } from '@jest/globals';
 import { AppsV1Api } from '@kubernetes/client-node';
-import { Helm, manifestOf, newestStoredRevision, storedManifest, storedRevisions } from '@kubeline/helm';
+import {
+  Helm,
+  STORED_REVISIONS_READ,
+  manifestOf,
+  newestStoredRevision,
+  storedManifest,
+  storedRevisions,
+} from '@kubeline/helm';
 import { connect } from '@kubeline/kube';
 import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
 import { stackTool } from './harness/stack-env.js';
@@ -141,6 +148,27 @@ describe.each(MAJORS)('Helm %i release', (major) => {
     ]);
     expect(stored?.[2]?.manifest).toBe(stored?.[0]?.manifest);
     expect(await storedRevisions(cluster, ns.name, 'ghost')).toEqual([]);
+    // past STORED_REVISIONS_READ records, helm reads them (copies of revision 1 stand in)
+    const one = await cluster.core.readNamespacedSecret({
+      name: 'sh.helm.release.v1.web.v1',
+      namespace: ns.name,
+    });
+    const copy = (v: number) =>
+      cluster.core.createNamespacedSecret({
+        namespace: ns.name,
+        body: {
+          metadata: {
+            name: `sh.helm.release.v1.many.v${v}`,
+            labels: { ...one.metadata?.labels, name: 'many', version: String(v) },
+          },
+          type: one.type,
+          data: one.data,
+        },
+      });
+    await Promise.all(Array.from({ length: STORED_REVISIONS_READ }, (_, i) => copy(i + 1)));
+    expect(await storedRevisions(cluster, ns.name, 'many')).toHaveLength(STORED_REVISIONS_READ);
+    await copy(STORED_REVISIONS_READ + 1);
+    expect(await storedRevisions(cluster, ns.name, 'many')).toBeUndefined();
 
     // HELM_DRIVER=configmap: no Secrets to read, so the revision and the digest come from helm
     const other = { ...at(a), release: 'web-cm' };

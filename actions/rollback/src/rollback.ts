@@ -125,6 +125,7 @@ async function rollbackRelease(
       rollbackCommand(helm.major, inputs.release, choice.to.revision, t, { wait: inputs.wait, timeoutMs }),
       { allowFailure: true, timeoutMs: timeoutMs + 120_000 },
     );
+    ctx.log.debug(`helm rollback ended after ${Date.now() - started} ms`);
     const [before, after] = await manifests;
     // helm records every rollback, failed or not, as a new revision: read it, not guessed.
     const top = history[history.length - 1]?.revision ?? 0;
@@ -151,6 +152,7 @@ async function rollbackRelease(
     );
   } finally {
     await lock.release();
+    ctx.log.debug(`lock released after ${Date.now() - started} ms`);
   }
 }
 

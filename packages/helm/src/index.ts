@@ -55,6 +55,7 @@ export {
   decodeStoredRelease,
   historyEntryOf,
   storedRevisions,
+  STORED_REVISIONS_READ,
   readRelease,
   releaseHistory,
   storedManifest,

@@ -11,8 +11,11 @@ import type { Helm, HelmTarget, HistoryEntry, ReleaseStatus } from './cli.js';
 // A release's JSON is rarely over a few MB; a record inflating past this is refused, not read.
 const MAX_RELEASE_BYTES = 64 * 1024 * 1024;
 
-/** `helm history --max` as kubeline runs it: the newest this many revisions. */
-const HISTORY_MAX = 256;
+/**
+ * Past this many records (helm keeps 10 unless told otherwise) helm reads the history instead: a
+ * record may be up to 1 MiB, and helm decodes them in its own process, not in the action's heap.
+ */
+export const STORED_REVISIONS_READ = 32;
 
 /** The parts of helm's release JSON that kubeline reads. */
 export interface ReleaseRecord {
@@ -92,9 +95,9 @@ function storedRevision(secret: {
 }
 
 /**
- * A release's revisions, oldest first and at most as many as kubeline asks `helm history` for, from
- * one LIST of its Secrets; undefined when helm keeps releases elsewhere or any record is not one helm
- * wrote (helm is asked then, and says what is wrong).
+ * A release's revisions, oldest first, from one LIST of its Secrets; undefined when helm keeps
+ * releases elsewhere, there are more than STORED_REVISIONS_READ, or any record is not one helm wrote
+ * (helm is asked then, and says what is wrong).
  */
 export async function storedRevisions(
   cluster: Cluster,
@@ -105,14 +108,18 @@ export async function storedRevisions(
   const list = await cluster.core.listNamespacedSecret({
     namespace,
     labelSelector: `owner=helm,name=${release}`,
+    // One more than read: the API server may hand a continue token with a selector even when
+    // nothing else matches, so only a full page says there are too many.
+    limit: STORED_REVISIONS_READ + 1,
   });
+  if (list.items.length > STORED_REVISIONS_READ || list.metadata?._continue) return undefined;
   const revisions: StoredRevision[] = [];
   for (const secret of list.items) {
     const revision = storedRevision(secret);
     if (!revision) return undefined;
     revisions.push(revision);
   }
-  return revisions.sort((a, b) => a.entry.revision - b.entry.revision).slice(-HISTORY_MAX);
+  return revisions.sort((a, b) => a.entry.revision - b.entry.revision);
 }
 
 /** A release's history and each revision's manifest, read once. */
