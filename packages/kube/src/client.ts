@@ -115,7 +115,7 @@ function boundRequests(kc: k8s.KubeConfig, timeoutMs: number): void {
 /**
  * connect, started once `toolsAtWork` settles or after `maxWaitMs`, whichever comes first. Loading
  * client-node holds the main thread for ~150 ms; a caller that first starts its tool's processes
- * (helm history, lint) has them run on another core meanwhile instead of waiting behind the load.
+ * (helm upgrade, lint) has them run on another core meanwhile instead of waiting behind the load.
  */
 export function connectAfter(
   toolsAtWork: Promise<unknown>,
