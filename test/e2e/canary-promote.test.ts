@@ -16,7 +16,7 @@ import {
   succeeded,
 } from './helm-deploy.harness.js';
 import { getThroughGateway, startTraffic, type TrafficRecord } from './harness/gateway.js';
-import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
+import { adminKubeConfig, podQuota, useTestNamespace } from './harness/kube.js';
 import { isRolledOut, waitForDeployment } from './harness/watch.js';
 import {
   canaryInputs,
@@ -44,16 +44,6 @@ const lastAllStable = (sorted: TrafficRecord[]): boolean =>
   sorted.length >= 20 && sorted.slice(-20).every((x) => x.version === 'v1');
 const failures = (records: TrafficRecord[], version?: string) =>
   records.filter((r) => (version === undefined || r.version === version) && r.status !== 200);
-
-/** The quota controller has counted the namespace: until then the quota's admission refuses pods. */
-async function waitForQuotaUsage(namespace: string, name: string, pods: string): Promise<void> {
-  const core = adminKubeConfig().makeApiClient(CoreV1Api);
-  const deadline = Date.now() + 30_000;
-  while ((await core.readNamespacedResourceQuota({ name, namespace })).status?.used?.pods !== pods) {
-    if (Date.now() > deadline) throw new Error(`ResourceQuota ${name} never counted ${pods} pods`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('canary-promote through a Gateway API HTTPRoute', () => {
   const ns = useTestNamespace('canary');
@@ -105,16 +95,11 @@ describe('canary-promote through a Gateway API HTTPRoute', () => {
   test('stable that cannot become ready with the canary image gets its old image back: aborted, all traffic on stable', async () => {
     scene = await stableScene(ns.name);
     const kube = adminKubeConfig();
-    const core = kube.makeApiClient(CoreV1Api);
     // Room for stable's 2 pods and the canary's 2, not for the surge pod of stable's own rollout: at
     // promotion the new ReplicaSet is refused (FailedCreate) while the canary, run from the same
     // template, passed. The fail-fast verdict (FailedCreate) or the Deployment's progress deadline,
     // whichever comes first, then fails the rollout.
-    await core.createNamespacedResourceQuota({
-      namespace: ns.name,
-      body: { metadata: { name: 'pods' }, spec: { hard: { pods: '4' } } },
-    });
-    await waitForQuotaUsage(ns.name, 'pods', '2');
+    await podQuota(ns.name, 4, 2);
     await kube.makeApiClient(AppsV1Api).patchNamespacedDeployment({
       name: 'web',
       namespace: ns.name,

@@ -6,7 +6,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from '@jest/globals';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { adminKubeConfig, createNamespace, deleteNamespace, useTestNamespace } from './harness/kube.js';
+import {
+  adminKubeConfig,
+  createNamespace,
+  deleteNamespace,
+  podQuota,
+  useTestNamespace,
+} from './harness/kube.js';
 import {
   MAJORS,
   WEB_CHART,
@@ -136,22 +142,6 @@ describe('fail-fast: false', () => {
     );
   });
 });
-
-/** A `pods` quota with room for exactly `pods`, once the quota controller has counted them. */
-async function podQuota(namespace: string, pods: number): Promise<void> {
-  const core = adminKubeConfig().makeApiClient(CoreV1Api);
-  await core.createNamespacedResourceQuota({
-    namespace,
-    body: { metadata: { name: 'pods' }, spec: { hard: { pods: String(pods) } } },
-  });
-  const deadline = Date.now() + 30_000;
-  while (
-    (await core.readNamespacedResourceQuota({ name: 'pods', namespace })).status?.used?.pods !== String(pods)
-  ) {
-    if (Date.now() > deadline) throw new Error(`ResourceQuota pods never counted ${pods} pods`);
-    await sleep(200);
-  }
-}
 
 /** When (test clock) a ReplicaSet of `namespace` first reports ReplicaFailure; polled until `stop`. */
 async function firstRefusal(namespace: string, stop: AbortSignal): Promise<number | undefined> {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
-import type { V1Deployment, V1ResourceQuota } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import {
   ClusterUnreachableError,
   KubeAccessError,
@@ -27,7 +27,7 @@ import {
 } from '@kubeline/kube';
 import { Summary, mask } from '@kubeline/runtime';
 import { failDeploymentReadiness, withFailingReadiness } from './harness/readiness.js';
-import { adminKubeConfig, useTestNamespace } from './harness/kube.js';
+import { adminKubeConfig, podQuota, useTestNamespace } from './harness/kube.js';
 import { loadStackEnv } from './harness/stack-env.js';
 import { RequestCounter, servingCert } from '../support/apiserver-counter.js';
 
@@ -196,22 +196,6 @@ describe('as cluster admin', () => {
     expect(result.durationMs).toBeLessThan(30_000);
   });
 
-  /** A quota of `pods` in the test namespace, once the quota controller has counted what is there. */
-  async function podQuota(pods: number, counted: number): Promise<void> {
-    await cluster.core.createNamespacedResourceQuota({
-      namespace: ns.name,
-      body: { metadata: { name: 'pods' }, spec: { hard: { pods: String(pods) } } },
-    });
-    // until the quota controller has counted the namespace, the quota's admission refuses every pod
-    const quota = await waitFor<V1ResourceQuota>(
-      cluster,
-      { apiVersion: 'v1', kind: 'ResourceQuota', name: 'pods', namespace: ns.name },
-      (q) => q?.status?.used?.pods === String(counted),
-      { timeoutMs: 30_000 },
-    );
-    expect(quota.status).toBe('met');
-  }
-
   /** The verdict names the quota's refusal, within seconds rather than the rollout's timeout. */
   function expectQuotaVerdict(r: Awaited<ReturnType<typeof waitForRollout>>, workload: string): void {
     expect(r).toMatchObject({ ok: false, outcome: 'failed', reason: 'FailFast' });
@@ -226,7 +210,7 @@ describe('as cluster admin', () => {
       body: webDeployment('web', { replicas: 1 }),
     });
     await waitForRollout(cluster, 'Deployment', 'web', ns.name, { timeoutMs: 120_000, ...quiet });
-    await podQuota(1, 1);
+    await podQuota(ns.name, 1, 1);
     const web = await cluster.apps.readNamespacedDeployment({ name: 'web', namespace: ns.name });
     web.spec!.replicas = 3;
     await cluster.apps.replaceNamespacedDeployment({ name: 'web', namespace: ns.name, body: web });
@@ -246,7 +230,7 @@ describe('as cluster admin', () => {
   });
 
   it('a StatefulSet refused a pod by a quota: its FailedCreate events are the verdict (it has no ReplicaFailure)', async () => {
-    await podQuota(1, 0);
+    await podQuota(ns.name, 1, 0);
     await cluster.apps.createNamespacedStatefulSet({ namespace: ns.name, body: webStatefulSet('db', 2) });
     const result = await waitForRollout(cluster, 'StatefulSet', 'db', ns.name, {
       timeoutMs: 180_000,
@@ -257,7 +241,7 @@ describe('as cluster admin', () => {
   });
 
   it('a DaemonSet refused a pod by a quota: its FailedCreate events are the verdict', async () => {
-    await podQuota(1, 0);
+    await podQuota(ns.name, 1, 0);
     const template = webDeployment('agent').spec!.template;
     await cluster.apps.createNamespacedDaemonSet({
       namespace: ns.name,

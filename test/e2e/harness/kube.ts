@@ -53,3 +53,23 @@ export function useTestNamespace(prefix = 'e2e'): { readonly name: string } {
   });
   return current;
 }
+
+/**
+ * A ResourceQuota named `pods` with room for `pods`, once the quota controller has counted `counted`
+ * pods in the namespace: until it has, the quota's admission refuses every pod.
+ */
+export async function podQuota(namespace: string, pods: number, counted = pods): Promise<void> {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  await core.createNamespacedResourceQuota({
+    namespace,
+    body: { metadata: { name: 'pods' }, spec: { hard: { pods: String(pods) } } },
+  });
+  const deadline = Date.now() + 30_000;
+  while (
+    (await core.readNamespacedResourceQuota({ name: 'pods', namespace })).status?.used?.pods !==
+    String(counted)
+  ) {
+    if (Date.now() > deadline) throw new Error(`ResourceQuota pods never counted ${counted} pods`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
