@@ -197,6 +197,39 @@ describe('gitops-promote with Flux', () => {
     expect(await git(['--git-dir', bare, 'log', '-1', '--format=%B', 'main'])).toContain(
       `Kubeline-Rollback-Of: ${promotedSecond}`,
     );
+
+    // to a digest an earlier promotion wrote: the second image, from the commit that promoted it
+    const byDigest = (to: string) =>
+      runAction(
+        'rollback',
+        {
+          kind: 'gitops',
+          release: 'web',
+          repository: repo.url,
+          token: gitServer().password,
+          username: gitServer().user,
+          path: OVERLAY,
+          environment: 'e2e',
+          to,
+        },
+        loopbackOnly,
+      );
+    const forward = await byDigest(second);
+    succeeded(forward);
+    expect(forward.outputs).toMatchObject({
+      'from-revision': head,
+      'to-revision': promotedSecond,
+      'image-digest': second,
+      revision: await remoteHead(repo.url),
+    });
+    expect(await fileOnMain(repo.name, OVERLAY)).toContain(`digest: ${second}`);
+    // one no promotion wrote changes nothing
+    const tip = await remoteHead(repo.url);
+    const never = fakeDigest();
+    expect(failedOneLine(await byDigest(never))).toBe(
+      `error: rollback: no promotion in the last 500 commits that touch ${OVERLAY} wrote ${never}: nothing was changed`,
+    );
+    expect(await remoteHead(repo.url)).toBe(tip);
   });
 
   test('pods that never become ready: reported failed with the cause and diagnostics', async () => {

@@ -6,7 +6,7 @@ import {
   type ReplicaSetLike,
 } from '../../actions/rollback/src/deployment-revision.js';
 import { chooseHelmRevision, manifestDigest } from '../../actions/rollback/src/helm-revision.js';
-import { parseTarget } from '../../actions/rollback/src/inputs.js';
+import { inputSpec, parseTarget } from '../../actions/rollback/src/inputs.js';
 
 const at = '2026-01-01T00:00:00Z';
 const h = (revision: number, status: HistoryEntry['status'], description = ''): HistoryEntry => ({
@@ -127,5 +127,23 @@ describe('rollback: which ReplicaSet of a Deployment', () => {
         },
       },
     ]);
+  });
+});
+
+describe('rollback: to', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+
+  test('an image digest is kind: gitops’s alone: a Helm release or a Deployment refuses it by name', () => {
+    expect(() => parseTarget(digest)).toThrow(
+      `input "to": "${digest}" is not valid; an image digest is for kind: gitops; allowed here: previous, last-good or a revision number`,
+    );
+  });
+
+  test('the input accepts a digest and refuses one that is not sha256:<64 hex>', () => {
+    expect(inputSpec.to.parse(digest, 'to')).toBe(digest);
+    for (const bad of [`sha256:${'a'.repeat(63)}`, `sha256:${'A'.repeat(64)}`, `sha512:${'a'.repeat(64)}`])
+      expect(() => inputSpec.to.parse(bad, 'to')).toThrow(
+        `input "to": "${bad}" is not valid; allowed: previous, last-good, a revision number, or (kind: gitops) an image digest sha256:<64 hex>`,
+      );
   });
 });

@@ -8,12 +8,12 @@ export const action = {
       "required": true
     },
     "to": {
-      "description": "`previous` (the revision deployed before the current one), a revision number, or `last-good` (the newest revision helm-deploy recorded as ready, other than the current one). A revision that does not exist is an error and nothing is changed.",
+      "description": "`previous` (the revision deployed before the current one), a revision number, or `last-good` (the newest revision helm-deploy recorded as ready, other than the current one). With `kind: gitops`: `previous`, or an image digest (`sha256:…`) that an earlier promotion of `path` wrote. A revision or digest that does not exist is an error and nothing is changed.",
       "required": false,
       "default": "previous"
     },
     "kind": {
-      "description": "`helm` (helm rollback), `deployment` (a Deployment without Helm: its pod template is restored from the ReplicaSet of that revision, like `kubectl rollout undo`), or `gitops` (the config repository's files get the image gitops-promote wrote before the current one, read from its commit trailers; `to: previous` only).",
+      "description": "`helm` (helm rollback), `deployment` (a Deployment without Helm: its pod template is restored from the ReplicaSet of that revision, like `kubectl rollout undo`), or `gitops` (the config repository's files get the image gitops-promote wrote before the current one, read from its commit trailers, or the digest `to` names).",
       "required": false,
       "default": "helm"
     },

@@ -15,6 +15,7 @@ import {
   previousPromotion,
   promote,
 } from '@kubeline/gitops';
+import { DIGEST } from '@kubeline/image';
 import { renderDiagnostics } from '@kubeline/kube';
 import type { OutputName } from './action.generated.js';
 import type { Inputs } from './inputs.js';
@@ -24,8 +25,12 @@ type Ctx = ActionContext<OutputName>;
 function checkInputs(inputs: Inputs): void {
   if (!inputs.repository) throw new InputError('repository', '', 'kind: gitops needs the config repository');
   if (inputs.path.length === 0) throw new InputError('path', '', 'kind: gitops needs the file(s) to edit');
-  if (inputs.to !== 'previous')
-    throw new InputError('to', inputs.to, 'kind: gitops rolls back to the previous promotion only: previous');
+  if (inputs.to !== 'previous' && !DIGEST.test(inputs.to))
+    throw new InputError(
+      'to',
+      inputs.to,
+      'kind: gitops rolls back to previous, or to an image digest (sha256:<64 hex>) an earlier promotion wrote',
+    );
 }
 
 export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number): Promise<void> {
@@ -47,7 +52,8 @@ export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number):
     const tip = await checkout.fetch(inputs.branch);
     if (!tip) throw new KubelineError(`branch ${inputs.branch} does not exist in ${remote.url}`);
     const env = inputs.environment || undefined;
-    const { current, previous } = await previousPromotion(checkout, tip, inputs.path, env);
+    const wanted = inputs.to === 'previous' ? undefined : inputs.to;
+    const { current, previous } = await previousPromotion(checkout, tip, inputs.path, env, wanted);
     const before = (await checkout.log(tip, inputs.path, 500)).find((c) =>
       c.message.includes(`Kubeline-Image: ${previous.name}@${previous.digest}`),
     );

@@ -1,4 +1,4 @@
-import { input, type InputSpec, type InputValues } from '@kubeline/runtime';
+import { InputError, input, type InputSpec, type InputValues } from '@kubeline/runtime';
 import { gitWriteInputs } from '@kubeline/gitops/input-spec';
 import type { InputName } from './action.generated.js';
 
@@ -8,8 +8,9 @@ export const inputSpec = {
     allowed: 'a release or Deployment name: lowercase letters, digits, dashes and dots',
   }),
   to: input.string({
-    pattern: /^(previous|last-good|[1-9][0-9]*)$/,
-    allowed: 'allowed: previous, last-good or a revision number',
+    pattern: /^(previous|last-good|[1-9][0-9]*|sha256:[a-f0-9]{64})$/,
+    allowed:
+      'allowed: previous, last-good, a revision number, or (kind: gitops) an image digest sha256:<64 hex>',
   }),
   kind: input.enum(['helm', 'deployment', 'gitops'] as const),
   namespace: input.string({
@@ -37,7 +38,14 @@ export type Inputs = InputValues<typeof inputSpec>;
 
 export type Target = { kind: 'previous' } | { kind: 'last-good' } | { kind: 'revision'; revision: number };
 
+/** Where a Helm release or a Deployment goes back to; an image digest is kind: gitops's alone. */
 export function parseTarget(to: string): Target {
   if (to === 'previous' || to === 'last-good') return { kind: to };
+  if (to.startsWith('sha256:'))
+    throw new InputError(
+      'to',
+      to,
+      'an image digest is for kind: gitops; allowed here: previous, last-good or a revision number',
+    );
   return { kind: 'revision', revision: Number(to) };
 }

@@ -25,14 +25,16 @@ export function promotionsIn(log: Array<{ sha: string; message: string }>): Prom
 }
 
 /**
- * The image promoted before the newest promotion of these files (in this environment, when given):
- * the first recorded digest that differs from the newest one.
+ * The image to restore for these files (in this environment, when given): the first recorded digest
+ * that differs from the newest promotion's, or the `wanted` digest when one of the recorded
+ * promotions wrote it.
  */
 export async function previousPromotion(
   checkout: Checkout,
   tip: string,
   paths: string[],
   environment?: string,
+  wanted?: string,
 ): Promise<{ current: Promoted; previous: ImageContract }> {
   // Deep enough for a long run of promotions; the fetch is of these commits' trees only once.
   await checkout.fetchCommit(tip, 500);
@@ -44,7 +46,9 @@ export async function previousPromotion(
     throw new UserError(
       `no commit in the last 500 that touch ${paths.join(', ')} was made by gitops-promote: nothing to roll back to`,
     );
-  const before = all.find((p) => p.digest !== current.digest);
+  const before = wanted
+    ? wantedPromotion(all, current, paths, wanted)
+    : all.find((p) => p.digest !== current.digest);
   if (!before)
     throw new UserError(
       `every recorded promotion of ${paths.join(', ')} is ${current.digest}: there is no earlier image to roll back to`,
@@ -60,4 +64,16 @@ export async function previousPromotion(
       labels: {},
     }),
   };
+}
+
+/** The promotion that wrote `digest`: never the current one, and only one gitops-promote recorded. */
+function wantedPromotion(all: Promoted[], current: Promoted, paths: string[], digest: string): Promoted {
+  if (digest === current.digest)
+    throw new UserError(`${paths.join(', ')} already hold ${digest}: nothing to roll back`);
+  const found = all.find((p) => p.digest === digest);
+  if (!found)
+    throw new UserError(
+      `no promotion in the last 500 commits that touch ${paths.join(', ')} wrote ${digest}: nothing was changed`,
+    );
+  return found;
 }

@@ -212,6 +212,23 @@ describe('promote', () => {
     expect(current.digest).toBe(contract('b').digest);
     expect(previous.digest).toBe(contract('a').digest);
   });
+
+  test('a wanted digest: the promotion that wrote it, never the current one, never one none wrote', async () => {
+    const url = createRepo({ 'overlays/production/kustomization.yaml': KUSTOMIZATION });
+    for (const h of ['a', 'b', 'c']) await promote(await checkout(url), promotion(contract(h)));
+    const co = await checkout(url);
+    const tip = (await co.fetch('main'))!;
+    const files = ['overlays/production/kustomization.yaml'];
+    const back = await previousPromotion(co, tip, files, undefined, contract('a').digest);
+    expect(back.current.digest).toBe(contract('c').digest);
+    expect(back.previous).toMatchObject({ name: contract('a').name, digest: contract('a').digest });
+    await expect(previousPromotion(co, tip, files, undefined, contract('c').digest)).rejects.toThrow(
+      `overlays/production/kustomization.yaml already hold ${contract('c').digest}: nothing to roll back`,
+    );
+    await expect(previousPromotion(co, tip, files, undefined, contract('d').digest)).rejects.toThrow(
+      `no promotion in the last 500 commits that touch overlays/production/kustomization.yaml wrote ${contract('d').digest}: nothing was changed`,
+    );
+  });
 });
 
 /** A proxy in front of the Git server that answers 503 to the first `failures` requests. */
