@@ -167,22 +167,26 @@ describe('gitops-promote with Flux', () => {
     const [first, second] = [fakeDigest(), fakeDigest()];
     for (const digest of [first, second]) succeeded(await promote(promoteInputs(repo.url, digest)));
     const promotedSecond = await remoteHead(repo.url);
-    const r = await runAction(
-      'rollback',
-      {
-        kind: 'gitops',
-        release: 'web',
-        repository: repo.url,
-        token: gitServer().password,
-        username: gitServer().user,
-        path: OVERLAY,
-        environment: 'e2e',
-        'wait-for': `kustomization/${ns.name}/apps`,
-        kubeconfig: reader,
-        timeout: '3m',
-      },
-      loopbackOnly,
-    );
+    const rollback = (more: Record<string, string>) =>
+      runAction(
+        'rollback',
+        {
+          kind: 'gitops',
+          release: 'web',
+          repository: repo.url,
+          token: gitServer().password,
+          username: gitServer().user,
+          path: OVERLAY,
+          environment: 'e2e',
+          ...more,
+        },
+        loopbackOnly,
+      );
+    const r = await rollback({
+      'wait-for': `kustomization/${ns.name}/apps`,
+      kubeconfig: reader,
+      timeout: '3m',
+    });
     succeeded(r);
     const head = await remoteHead(repo.url);
     expect(r.outputs).toMatchObject({
@@ -199,21 +203,7 @@ describe('gitops-promote with Flux', () => {
     );
 
     // to a digest an earlier promotion wrote: the second image, from the commit that promoted it
-    const byDigest = (to: string) =>
-      runAction(
-        'rollback',
-        {
-          kind: 'gitops',
-          release: 'web',
-          repository: repo.url,
-          token: gitServer().password,
-          username: gitServer().user,
-          path: OVERLAY,
-          environment: 'e2e',
-          to,
-        },
-        loopbackOnly,
-      );
+    const byDigest = (to: string) => rollback({ to });
     const forward = await byDigest(second);
     succeeded(forward);
     expect(forward.outputs).toMatchObject({
