@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { startGitHubFake, type GitHubFake } from '../fakes/github-api.js';
@@ -457,6 +458,13 @@ function githubOutputs(file: string): Record<string, string> {
   return out;
 }
 
+/** Unix sockets bound under `dir` (a listener and each connection it accepted), from /proc/net/unix. */
+function unixSocketsUnder(dir: string): number {
+  return readFileSync('/proc/net/unix', 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`${dir}/`)).length;
+}
+
 describe('GitHub Deployments (against a local fake of the GitHub API)', () => {
   const ns = useTestNamespace('hdgh');
   let fake: GitHubFake;
@@ -545,6 +553,49 @@ describe('GitHub Deployments (against a local fake of the GitHub API)', () => {
         .filter((q) => q.auth === `token ${token}` && q.path.endsWith('/statuses'))
         .map((q) => q.body.state);
       expect(statuses.slice(-2)).toEqual(['in_progress', 'failure']);
+    },
+  );
+
+  test.each(MAJORS)(
+    'Helm %i: another deploy stores a revision after helm started ahead read the release: nothing applied, helm runs again on it',
+    async (major) => {
+      const release = `race${major}`;
+      const ghEnv = githubEnv();
+      const inputs = {
+        release,
+        chart: WEB_CHART,
+        namespace: ns.name,
+        'github-token': plantSecret(`ghs_fake${unique()}`),
+      };
+      succeeded(await deploy(major, inputs, ghEnv));
+      // The GitHub Deployment is opened with the lock held, before helm started ahead is let through:
+      // answered late, it leaves a window for a deploy that takes no kubeline lock.
+      fake.inject({ on: /^POST \/repos\/acme\/shop\/deployments$/, delayMs: 6000 });
+      const racingEnv: NodeJS.ProcessEnv = { ...githubEnv(), RUNNER_TEMP: tmp('kubeline-hd-race-') };
+      const racing = deploy(major, inputs, racingEnv);
+      // helm has read revision 1 once its post-renderer waits at the gate: a unix socket in the run's
+      // temp dir that, listening and with the post-renderer connected, has two ends with its path
+      const deadline = Date.now() + 60_000;
+      while (unixSocketsUnder(racingEnv.RUNNER_TEMP!) < 2) {
+        if (Date.now() > deadline) throw new Error('helm started ahead never reached its gate');
+        await sleep(50);
+      }
+      await helmCli(major, ['upgrade', release, WEB_CHART, '-n', ns.name, '--reuse-values']);
+      const r = await racing;
+      succeeded(r);
+      expect(r.stdout).toContain(
+        `release ${release} gained a revision after helm read it (another deploy finished meanwhile); nothing was applied, so helm runs again on the new one`,
+      );
+      expect(githubOutputs(racingEnv.GITHUB_OUTPUT!)).toMatchObject({
+        status: 'deployed',
+        revision: '3',
+        'previous-revision': '2',
+      });
+      expect((await history(major, release, ns.name)).map((h) => [h.revision, h.status])).toEqual([
+        [1, 'superseded'],
+        [2, 'superseded'],
+        [3, 'deployed'],
+      ]);
     },
   );
 

@@ -28,6 +28,8 @@ export interface Fault {
   body?: unknown;
   /** Never answer; the connection stays open until the fake closes. */
   hang?: boolean;
+  /** Answer (as usual, or with the fault) only after this long: a slow API, a window for a race. */
+  delayMs?: number;
   /** How many matching requests get the fault; default 1. */
   times?: number;
   /** Only requests whose `METHOD /path` (query left off) matches; default every request. */
@@ -58,7 +60,7 @@ export async function startRecordingServer(handler: Handler): Promise<RecordingS
   const server = http.createServer((req, res) => {
     let text = '';
     req.on('data', (d: Buffer) => (text += d.toString()));
-    req.on('end', () => {
+    req.on('end', async () => {
       let body: Record<string, unknown>;
       try {
         body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -81,6 +83,7 @@ export async function startRecordingServer(handler: Handler): Promise<RecordingS
       const fault = faults.find((f) => f.left > 0 && (!f.on || f.on.test(where)));
       if (fault) fault.left--;
       if (fault?.hang) return;
+      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       const reply =
         fault?.body !== undefined
           ? { status: fault.status ?? 200, body: fault.body }

@@ -48,17 +48,20 @@ interface ReleaseView {
  * the release was pending then (a run that was deploying may have finished before the lock was
  * ours; judged on the old read, its healthy release would look stuck).
  */
-async function historyUnderLock(d: Deploy, lock: ReleaseLock): Promise<ReleaseView> {
-  const early = lock.contended ? undefined : await d.early.catch(() => undefined);
+async function historyUnderLock(d: Deploy, lock: ReleaseLock, fresh: boolean): Promise<ReleaseView> {
+  const early = lock.contended || fresh ? undefined : await d.early.catch(() => undefined);
   const last = early?.[early.length - 1];
   if (early && !(last && isPending(last.status))) return { history: early, early: true };
   return { history: await releaseHistory(d.helm, d.cluster, d.target, d.inputs.release), early: false };
 }
 
-/** The history to deploy on top of, with a release a killed run left pending recovered first. */
-async function currentHistory(d: Deploy, lock: ReleaseLock): Promise<ReleaseView> {
+/**
+ * The history to deploy on top of (`fresh`: read now, never the early read), with a release a killed
+ * run left pending recovered first.
+ */
+async function currentHistory(d: Deploy, lock: ReleaseLock, fresh = false): Promise<ReleaseView> {
   const { ctx, inputs, helm, target } = d;
-  const view = await historyUnderLock(d, lock);
+  const view = await historyUnderLock(d, lock, fresh);
   const decision = pendingDecision(
     inputs.release,
     view.history,
@@ -79,6 +82,44 @@ interface HelmOutcome {
   run: UpgradeRun;
   r: ExecResult;
   outcomes: WorkloadOutcome[];
+}
+
+/** helm's outcome, and the history it deployed on top of. */
+interface Upgraded extends HelmOutcome {
+  history: HistoryEntry[];
+}
+
+/**
+ * helm's run on the release as it stands. A helm started ahead builds on the revision it read; when
+ * another deploy (one that took no kubeline lock, or finished between that read and our lock) stored
+ * the next revision first, helm's storage refuses it before anything is applied: the upgrade then
+ * runs once more on a fresh read.
+ */
+async function upgradeCurrent(d: Deploy, lock: ReleaseLock): Promise<Upgraded> {
+  const view = await currentHistory(d, lock);
+  d.ctx.log.debug(`history read after ${Date.now() - d.started} ms`);
+  const first = await helmOn(d, lock, view);
+  if (!(view.early && refusedAsStale(first.r))) return first;
+  d.ctx.log.info(
+    `release ${d.inputs.release} gained a revision after helm read it (another deploy finished meanwhile); nothing was applied, so helm runs again on the new one`,
+  );
+  return helmOn(d, lock, await currentHistory(d, lock, true));
+}
+
+/** helm's storage refused the revision it built: another one with its number was stored first. */
+function refusedAsStale(r: ExecResult): boolean {
+  return r.code !== 0 && !r.stopped && /release: already exists/.test(r.stderr);
+}
+
+async function helmOn(d: Deploy, lock: ReleaseLock, view: ReleaseView): Promise<Upgraded> {
+  const { ctx, inputs, helm, target, facts } = d;
+  facts.previous = deployedRevision(view.history)?.revision;
+  ctx.output('previous-revision', facts.previous ?? '');
+  ctx.log.info(
+    `helm ${helm.version}: upgrade --install ${inputs.release} in ${target.namespace} (timeout ${(inputs.timeout ?? 300_000) / 1000}s)`,
+  );
+  lock.assertHeld('helm upgrade');
+  return { ...(await runHelm(d, lock, view)), history: view.history };
 }
 
 /**
@@ -130,18 +171,8 @@ async function follow(d: Deploy, lock: ReleaseLock, run: UpgradeRun): Promise<He
 }
 
 export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
-  const { ctx, inputs, helm, target, facts } = d;
-  const timeoutMs = inputs.timeout ?? 300_000;
-  const view = await currentHistory(d, lock);
-  ctx.log.debug(`history read after ${Date.now() - d.started} ms`);
-  const history = view.history;
-  facts.previous = deployedRevision(history)?.revision;
-  ctx.output('previous-revision', facts.previous ?? '');
-  ctx.log.info(
-    `helm ${helm.version}: upgrade --install ${inputs.release} in ${target.namespace} (timeout ${timeoutMs / 1000}s)`,
-  );
-  lock.assertHeld('helm upgrade');
-  const { run, r, outcomes } = await runHelm(d, lock, view);
+  const { ctx, facts } = d;
+  const { run, r, outcomes, history } = await upgradeCurrent(d, lock);
   // killed for a lost lock: the next holder recovers the release it left pending
   if (lock.signal.aborted) lock.assertHeld('anything after helm upgrade');
   if (r.stopped) await recoverStopped(d, lock);
