@@ -3,8 +3,10 @@
 // `helm upgrade` starts once the chart and values are ready, and its post-renderer holds the
 // manifests at the apply gate. Until the gate opens helm has only read; it is killed when a check
 // fails, the lock was contended, or the release needs recovering, and the deploy then runs helm
-// under the lock as before. It is never `--install`: an install creates a chart's CRDs before
-// rendering, so a first install always runs under the lock. KUBELINE_UPGRADE_AHEAD=off turns it off.
+// under the lock as before (as it does when helm, let through, refuses a revision that another
+// deploy stored meanwhile: see upgrade.ts). It is never `--install`: an install creates a chart's
+// CRDs before rendering, so a first install always runs under the lock. KUBELINE_UPGRADE_AHEAD=off
+// turns it off.
 import path from 'node:path';
 import type { Logger } from '@kubeline/runtime';
 import { ApplyGate } from './apply-gate.js';
