@@ -7,6 +7,7 @@ export const shared = {
     '^@kubeline/(runtime|tools|kube|image|helm|signing|analysis|canary|gitops)$':
       '<rootDir>/packages/$1/src/index.ts',
     '^@kubeline/gitops/input-spec$': '<rootDir>/packages/gitops/src/input-spec.ts',
+    '^@kubeline/image/reference$': '<rootDir>/packages/image/src/reference.ts',
     '^@kubeline/runtime/compile-cache$': '<rootDir>/packages/runtime/src/compile-cache.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

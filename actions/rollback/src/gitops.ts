@@ -15,7 +15,7 @@ import {
   previousPromotion,
   promote,
 } from '@kubeline/gitops';
-import { DIGEST } from '@kubeline/image';
+import { DIGEST } from '@kubeline/image/reference';
 import { renderDiagnostics } from '@kubeline/kube';
 import type { OutputName } from './action.generated.js';
 import type { Inputs } from './inputs.js';

@@ -1,5 +1,6 @@
 import { InputError, input, type InputSpec, type InputValues } from '@kubeline/runtime';
 import { gitWriteInputs } from '@kubeline/gitops/input-spec';
+import { DIGEST } from '@kubeline/image/reference';
 import type { InputName } from './action.generated.js';
 
 export const inputSpec = {
@@ -8,7 +9,8 @@ export const inputSpec = {
     allowed: 'a release or Deployment name: lowercase letters, digits, dashes and dots',
   }),
   to: input.string({
-    pattern: /^(previous|last-good|[1-9][0-9]*|sha256:[a-f0-9]{64})$/,
+    // the image package's one digest pattern, without its anchors
+    pattern: new RegExp(`^(previous|last-good|[1-9][0-9]*|${DIGEST.source.slice(1, -1)})$`),
     allowed:
       'allowed: previous, last-good, a revision number, or (kind: gitops) an image digest sha256:<64 hex>',
   }),
@@ -41,7 +43,7 @@ export type Target = { kind: 'previous' } | { kind: 'last-good' } | { kind: 'rev
 /** Where a Helm release or a Deployment goes back to; an image digest is kind: gitops's alone. */
 export function parseTarget(to: string): Target {
   if (to === 'previous' || to === 'last-good') return { kind: to };
-  if (to.startsWith('sha256:'))
+  if (DIGEST.test(to))
     throw new InputError(
       'to',
       to,
