@@ -69,7 +69,7 @@ export async function previousPromotion(
 /** The promotion that wrote `digest`: never the current one, and only one gitops-promote recorded. */
 function wantedPromotion(all: Promoted[], current: Promoted, paths: string[], digest: string): Promoted {
   if (digest === current.digest)
-    throw new UserError(`${paths.join(', ')} already hold ${digest}: nothing to roll back`);
+    throw new UserError(`the image in ${paths.join(', ')} is already ${digest}: nothing to roll back`);
   const found = all.find((p) => p.digest === digest);
   if (!found)
     throw new UserError(

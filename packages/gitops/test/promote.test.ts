@@ -223,7 +223,7 @@ describe('promote', () => {
     expect(back.current.digest).toBe(contract('c').digest);
     expect(back.previous).toMatchObject({ name: contract('a').name, digest: contract('a').digest });
     await expect(previousPromotion(co, tip, files, undefined, contract('c').digest)).rejects.toThrow(
-      `overlays/production/kustomization.yaml already hold ${contract('c').digest}: nothing to roll back`,
+      `the image in overlays/production/kustomization.yaml is already ${contract('c').digest}: nothing to roll back`,
     );
     await expect(previousPromotion(co, tip, files, undefined, contract('d').digest)).rejects.toThrow(
       `no promotion in the last 500 commits that touch overlays/production/kustomization.yaml wrote ${contract('d').digest}: nothing was changed`,
