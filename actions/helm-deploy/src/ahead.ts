@@ -7,9 +7,7 @@
 // deploy stored meanwhile: see upgrade.ts). It is never `--install`: an install creates a chart's
 // CRDs before rendering, so a first install always runs under the lock. KUBELINE_UPGRADE_AHEAD=off
 // turns it off.
-import path from 'node:path';
 import type { Logger } from '@kubeline/runtime';
-import { ApplyGate } from './apply-gate.js';
 import { startUpgrade, type UpgradeParts, type UpgradeRun } from './upgrade-run.js';
 
 /** Past this, a held helm is not let through: its view of the release is too old to trust. */
@@ -21,7 +19,6 @@ export class AheadUpgrade {
 
   private constructor(
     private readonly run: UpgradeRun,
-    private readonly gate: ApplyGate,
     private readonly startedAt: number,
     private readonly log: Logger,
   ) {
@@ -31,11 +28,14 @@ export class AheadUpgrade {
   /** Started unless turned off or dry-running; undefined when not started. */
   static async start(d: UpgradeParts, deployId: string): Promise<AheadUpgrade | undefined> {
     if (d.inputs['dry-run'] || process.env.KUBELINE_UPGRADE_AHEAD === 'off') return undefined;
-    // No gate (a path too long for a socket, a listen refused): helm runs under the lock, as before.
-    const gate = await ApplyGate.listen(path.join(d.workDir, 'apply-gate.sock')).catch(() => undefined);
-    if (!gate) return undefined;
-    const run = startUpgrade(d, { install: false, gate: gate.path, name: 'ahead' }, deployId, HOLD_LIMIT_MS);
-    return new AheadUpgrade(run, gate, Date.now(), d.ctx.log);
+    // No gate (a socket refused): helm runs under the lock, which says why if it cannot either.
+    const run = await startUpgrade(
+      d,
+      { install: false, held: true, name: 'ahead' },
+      deployId,
+      HOLD_LIMIT_MS,
+    ).catch((e: Error) => void d.ctx.log.debug(`helm not started ahead: ${e.message}`));
+    return run && new AheadUpgrade(run, Date.now(), d.ctx.log);
   }
 
   /**
@@ -46,19 +46,19 @@ export class AheadUpgrade {
     if (this.ended) return (this.cancel('it ended before the lock was held'), undefined);
     if (Date.now() - this.startedAt > HOLD_LIMIT_MS) return (this.cancel('held too long'), undefined);
     this.settled = true;
-    this.gate.open();
+    this.run.gate.open();
     return this.run;
   }
 
   /** True once helm was let past the gate: its outcome is the deploy's. */
   get applied(): boolean {
-    return this.gate.letThrough;
+    return this.run.gate.letThrough;
   }
 
   /** Kills a helm that was not let through (it has changed nothing); harmless after it ended. */
   cancel(why: string): void {
-    if (!this.gate.letThrough) this.run.stop.abort(new Error(why));
-    this.gate.close();
+    if (!this.run.gate.letThrough) this.run.stop.abort(new Error(why));
+    this.run.gate.close();
     if (!this.settled) this.log.debug(`helm started ahead not let through: ${why}`);
     this.settled = true;
   }

@@ -16,12 +16,14 @@ export async function dryRun(d: Deploy): Promise<void> {
     ? manifestOf(helm, cluster, target, inputs.release, previous)
     : Promise.resolve('');
   reading.catch(() => undefined);
-  const cmd = upgradeArgs(d, { dryRun: true, deployId: '', name: 'dry-run' });
-  const r = await helm.run(cmd.args, { env: cmd.env, silent: true, allowFailure: true });
+  const cmd = await upgradeArgs(d, { dryRun: true, deployId: '', name: 'dry-run' });
+  const r = await helm
+    .run(cmd.args, { env: cmd.env, silent: true, allowFailure: true })
+    .finally(() => cmd.gate.close());
   const live = await reading;
   if (r.code !== 0)
     throw new KubelineError(
-      `dry run of release ${inputs.release} failed: ${failureLine(r.stderr, cmd.report)}`,
+      `dry run of release ${inputs.release} failed: ${failureLine(r.stderr, cmd.gate.report)}`,
     );
   const rendered = JSON.parse(r.stdout) as { manifest: string };
   const changes = diffManifests(live, rendered.manifest, target.namespace);

@@ -1,10 +1,10 @@
-// One bundle, two roles: the helm-deploy action (deploy.ts), and the post-renderer helm runs while
-// it deploys (post-renderer.ts). Each loads only its own modules, so helm does not wait on the
-// action's dependencies every time it renders.
+// One bundle, two roles: the helm-deploy action (deploy.ts), and the relay helm runs as its
+// post-renderer while it deploys (render-relay.ts). The relay loads nothing of the action, so helm
+// waits only on node's start every time it renders.
 import { enableCompileCache } from '@kubeline/runtime/compile-cache';
-import { POST_RENDER_ENV } from './post-render-env.js';
+import { RENDER_RELAY_ENV } from './render-relay-env.js';
 
 enableCompileCache();
-const postRenderConfig = process.env[POST_RENDER_ENV];
-if (postRenderConfig) await (await import('./post-renderer.js')).runAsPostRenderer(postRenderConfig);
+const relaySocket = process.env[RENDER_RELAY_ENV];
+if (relaySocket) await (await import('./render-relay.js')).relay(relaySocket);
 else await (await import('./deploy.js')).runDeploy();

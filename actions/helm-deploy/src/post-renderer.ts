@@ -1,29 +1,24 @@
-// kubeline's Helm post-renderer: the action's own bundle, run by helm between rendering and
-// applying. It annotates every resource with the release metadata, lists the resources and refuses
-// (nothing is applied) when the rendered manifests do not pull the pinned digest. Helm 3 runs an
-// executable (`--post-renderer <path>`); Helm 4 runs a `postrenderer/v1` plugin by name.
+// kubeline's Helm post-rendering, between helm's render and its apply: every resource annotated with
+// the release metadata, the resources listed, and the manifests refused (nothing is applied) when
+// they do not pull the pinned digest. It runs in the action (render-gate.ts); what helm runs is the
+// action's own bundle as a relay to it (render-relay.ts). Helm 3 runs an executable
+// (`--post-renderer <path>`); Helm 4 runs a `postrenderer/v1` plugin by name.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isMap, parseAllDocuments, stringify, type Document } from 'yaml';
+import { isMap, parseAllDocuments, type Document } from 'yaml';
 import type { ImageContract } from '@kubeline/image';
 import type { HelmMajor } from '@kubeline/helm';
 import { checkPinned } from '@kubeline/image';
-import { awaitGo } from './apply-gate.js';
-import { POST_RENDER_ENV } from './post-render-env.js';
+import { RENDER_RELAY_ENV } from './render-relay-env.js';
 
 const PLUGIN_NAME = 'kubeline-post-render';
 
 export interface PostRenderConfig {
   annotations: Record<string, string>;
   image?: ImageContract;
-  /** Where the post-renderer writes its RenderReport. */
-  report: string;
   /** Namespace of resources that name none. */
   namespace: string;
-  /** The apply gate to wait at before handing the manifests back (helm started ahead of the lock). */
-  gate?: string;
 }
 
 export interface RenderedResource {
@@ -83,11 +78,13 @@ function annotate(doc: Document, annotations: Record<string, string>, itemPath: 
   for (const [k, v] of Object.entries(annotations)) doc.setIn([...at, k], v);
 }
 
+export interface PostRendered {
+  output: string;
+  report: RenderReport;
+}
+
 /** The post-renderer itself, as a pure function of helm's rendered text. */
-export function postRender(
-  text: string,
-  config: Omit<PostRenderConfig, 'report'>,
-): { output: string; report: RenderReport } {
+export function postRender(text: string, config: PostRenderConfig): PostRendered {
   const report: RenderReport = { resources: [], containers: [] };
   const parts: string[] = [];
   for (const doc of parseAllDocuments(text)) {
@@ -132,31 +129,9 @@ export function postRender(
   return { output: parts.map((p) => `---\n${p}`).join(''), report };
 }
 
-/** Entry point when helm runs the bundle as its post-renderer: stdin → stdout, report to a file. */
-export async function runAsPostRenderer(configFile: string): Promise<void> {
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as PostRenderConfig;
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const { output, report } = postRender(Buffer.concat(chunks).toString('utf8'), config);
-  if (config.gate && !report.error && !(await awaitGo(config.gate))) {
-    process.stderr.write('kubeline: the deploy did not go ahead; nothing was applied\n');
-    process.exitCode = 1;
-    return;
-  }
-  fs.writeFileSync(config.report, JSON.stringify(report));
-  if (report.error) {
-    // Helm 3 shows this; Helm 4 does not, so the action reads the report instead.
-    process.stderr.write(`kubeline: ${report.error}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  process.stdout.write(output);
-}
-
 export interface PostRendererSetup {
   args: string[];
   env: Record<string, string>;
-  config: PostRenderConfig;
 }
 
 /** Helm's default plugin folder, kept searchable so the user's own plugins (getters) still work. */
@@ -167,32 +142,26 @@ function defaultPluginDirs(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * Makes helm of this major run `bundle` with `node` as its post-renderer. Each helm run has its own
- * `name`, so a run stopped before applying leaves no report for the next.
+ * Makes helm of this major run `bundle` with `node` as its post-renderer: the relay that hands the
+ * manifests to the action's gate at `socket` (render-gate.ts). Each helm run has its own gate.
  */
 export function setupPostRenderer(
   major: HelmMajor,
   workDir: string,
   bundle: string,
-  config: Omit<PostRenderConfig, 'report'>,
+  socket: string,
   env: NodeJS.ProcessEnv = process.env,
-  name = 'upgrade',
 ): PostRendererSetup {
-  const full: PostRenderConfig = { ...config, report: path.join(workDir, `render-report-${name}.json`) };
-  const configFile = path.join(workDir, `post-render-${name}.json`);
-  fs.writeFileSync(configFile, JSON.stringify(full), { mode: 0o600 });
-  const childEnv: Record<string, string> = { [POST_RENDER_ENV]: configFile };
+  const childEnv: Record<string, string> = { [RENDER_RELAY_ENV]: socket };
   if (major === 3)
-    return {
-      args: ['--post-renderer', process.execPath, '--post-renderer-args', bundle],
-      env: childEnv,
-      config: full,
-    };
+    return { args: ['--post-renderer', process.execPath, '--post-renderer-args', bundle], env: childEnv };
+  // The same plugin for every run of this action: only the environment names the gate.
   const pluginDir = path.join(workDir, 'helm-plugins', PLUGIN_NAME);
   fs.mkdirSync(pluginDir, { recursive: true });
+  // JSON is YAML, and needs no YAML library before helm starts.
   fs.writeFileSync(
     path.join(pluginDir, 'plugin.yaml'),
-    stringify({
+    JSON.stringify({
       apiVersion: 'v1',
       type: 'postrenderer/v1',
       name: PLUGIN_NAME,
@@ -202,24 +171,5 @@ export function setupPostRenderer(
     }),
   );
   childEnv.HELM_PLUGINS = [path.dirname(pluginDir), defaultPluginDirs(env)].join(path.delimiter);
-  return { args: ['--post-renderer', PLUGIN_NAME], env: childEnv, config: full };
-}
-
-/** The report the post-renderer wrote, if it ran. */
-export function readRenderReport(file: string): RenderReport | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RenderReport;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Resolves with the report once the post-renderer has written it; undefined if helm ends first. */
-export async function renderReportOf(file: string, signal: AbortSignal): Promise<RenderReport | undefined> {
-  while (!signal.aborted) {
-    const report = readRenderReport(file);
-    if (report) return report;
-    await sleep(50, undefined, { signal }).catch(() => undefined);
-  }
-  return undefined;
+  return { args: ['--post-renderer', PLUGIN_NAME], env: childEnv };
 }

@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { ExecResult } from '@kubeline/runtime';
 import { DEPLOY_ID_ANNOTATION } from '@kubeline/kube';
 import { releaseAnnotations, upgradeCommand } from '@kubeline/helm';
-import { setupPostRenderer } from './post-renderer.js';
+import { postRender, setupPostRenderer } from './post-renderer.js';
 import type { Deploy } from './prepare.js';
+import { RenderGate } from './render-gate.js';
 
-/** The bundle runs itself as helm's post-renderer (see main.ts); this chunk sits beside its entry. */
+/** The bundle runs itself as helm's post-renderer relay (see main.ts); this chunk sits beside its entry. */
 const BUNDLE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.js');
 
 /** What a helm upgrade is made of, known once the chart and values are ready. */
@@ -22,31 +23,27 @@ export interface UpgradeArgOptions {
   deployId: string;
   /** `--install`: false for a run started ahead, which must not install a chart's CRDs early. */
   install?: boolean;
-  /** The apply gate the post-renderer waits at (ahead.ts). */
-  gate?: string;
-  /** Names this run's post-renderer files (see setupPostRenderer). */
+  /** Its rendering waits at its gate until opened (ahead.ts). */
+  held?: boolean;
+  /** Names this run's gate socket. */
   name?: string;
 }
 
-export function upgradeArgs(d: UpgradeParts, o: UpgradeArgOptions) {
+/** helm's argv and environment for one run, and the gate its post-renderer hands the manifests to. */
+export async function upgradeArgs(d: UpgradeParts, o: UpgradeArgOptions) {
   const { inputs, helm, contract, workDir, target, ctx } = d;
   const annotations = {
     ...releaseAnnotations(ctx.platform, process.env, contract?.digest),
     ...(o.dryRun ? {} : { [DEPLOY_ID_ANNOTATION]: o.deployId }),
   };
-  const renderer = setupPostRenderer(
-    helm.major,
+  const config = { annotations, ...(contract ? { image: contract } : {}), namespace: target.namespace };
+  const gate = await RenderGate.listen(
     workDir,
-    BUNDLE,
-    {
-      annotations,
-      ...(contract ? { image: contract } : {}),
-      namespace: target.namespace,
-      ...(o.gate ? { gate: o.gate } : {}),
-    },
-    process.env,
-    o.name,
+    o.name ?? 'upgrade',
+    (manifests) => postRender(manifests, config),
+    o.held ?? false,
   );
+  const renderer = setupPostRenderer(helm.major, workDir, BUNDLE, gate.path);
   const cmd = upgradeCommand(helm.major, {
     release: inputs.release,
     chart: d.chart,
@@ -63,7 +60,7 @@ export function upgradeArgs(d: UpgradeParts, o: UpgradeArgOptions) {
     description: contract ? `kubeline: ${contract.ref}` : undefined,
   });
   for (const w of cmd.warnings) ctx.log.warning(w);
-  return { args: cmd.args, env: renderer.env, report: renderer.config.report };
+  return { args: cmd.args, env: renderer.env, gate };
 }
 
 /** The abort reason that gives helm time to fail the release itself; any other reason kills it. */
@@ -71,22 +68,22 @@ export const VERDICT = Symbol('a failure verdict');
 
 export interface UpgradeRun {
   deployId: string;
-  /** Where the post-renderer writes its report. */
-  report: string;
+  /** Where its post-renderer hands the manifests to, and what they held. */
+  gate: RenderGate;
   result: Promise<ExecResult>;
   /** Aborted with VERDICT: SIGTERM, and helm fails (and rolls back) the release; otherwise SIGKILL. */
   stop: AbortController;
 }
 
 /** Starts `helm upgrade`; `extraMs` widens the hang bound by a time it may be held at a gate. */
-export function startUpgrade(
+export async function startUpgrade(
   d: UpgradeParts,
   o: Omit<UpgradeArgOptions, 'dryRun' | 'deployId'>,
   deployId: string,
   extraMs = 0,
-): UpgradeRun {
+): Promise<UpgradeRun> {
   const timeoutMs = d.inputs.timeout ?? 300_000;
-  const cmd = upgradeArgs(d, { ...o, dryRun: false, deployId });
+  const cmd = await upgradeArgs(d, { ...o, dryRun: false, deployId });
   const stop = new AbortController();
   const result = d.helm.run(cmd.args, {
     env: cmd.env,
@@ -98,5 +95,7 @@ export function startUpgrade(
     stopGraceMs: (reason) => (reason === VERDICT ? Math.min(timeoutMs, 120_000) : 0),
   });
   result.catch(() => undefined); // awaited by whoever lets it apply; a cancelled one is dropped
-  return { deployId, report: cmd.report, result, stop };
+  // helm's end is its post-renderer's end (helm waits for it): nothing connects after
+  void result.finally(() => cmd.gate.close()).catch(() => undefined);
+  return { deployId, gate: cmd.gate, result, stop };
 }

@@ -25,13 +25,12 @@ import {
   type ReleaseLock,
 } from '@kubeline/helm';
 import { aftermath, summarizeDeploy, workloadCause } from './deploy-report.js';
-import { readRenderReport, renderReportOf, type RenderedResource } from './post-renderer.js';
+import type { RenderedResource, RenderReport } from './post-renderer.js';
 import type { Deploy } from './prepare.js';
 import { startUpgrade, VERDICT, type UpgradeRun } from './upgrade-run.js';
 
 /** The post-renderer's own words beat helm's generic "error while running post render". */
-export function failureLine(stderr: string, reportFile: string): string {
-  const report = readRenderReport(reportFile);
+export function failureLine(stderr: string, report: RenderReport | undefined): string {
   if (report?.error) return `${report.error}; nothing was applied`;
   const line = helmErrorLine(stderr);
   return /is forbidden: User/.test(line) ? explainForbidden(line.slice(line.indexOf('User'))) : line;
@@ -136,7 +135,7 @@ async function runHelm(d: Deploy, lock: ReleaseLock, view: ReleaseView): Promise
     d.ctx.log.debug('helm started ahead ended before applying; running it again');
   }
   ahead?.cancel(view.history.length ? 'the release changed or was pending' : 'a first install');
-  return follow(d, lock, startUpgrade(d, {}, crypto.randomUUID()));
+  return follow(d, lock, await startUpgrade(d, {}, crypto.randomUUID()));
 }
 
 /** Watches the workloads while helm waits, and stops helm on a verdict or a lost lock. */
@@ -144,18 +143,20 @@ async function follow(d: Deploy, lock: ReleaseLock, run: UpgradeRun): Promise<He
   const { inputs, cluster, target } = d;
   const timeoutMs = inputs.timeout ?? 300_000;
   const watchDone = new AbortController();
-  const watching = renderReportOf(run.report, watchDone.signal).then((report) =>
-    report && !report.error
-      ? watchRollouts(
-          cluster,
-          workloadsOf(report.resources, target.namespace),
-          run.deployId,
-          timeoutMs - diagnosticsMargin(timeoutMs),
-          watchDone.signal,
-          { failFast: failFastPolicy(d), onFailure: (o) => stopHelmOnVerdict(d, o, run.stop) },
-        )
-      : [],
-  );
+  const watching = run.gate
+    .whenRendered(watchDone.signal)
+    .then((report) =>
+      report && !report.error
+        ? watchRollouts(
+            cluster,
+            workloadsOf(report.resources, target.namespace),
+            run.deployId,
+            timeoutMs - diagnosticsMargin(timeoutMs),
+            watchDone.signal,
+            { failFast: failFastPolicy(d), onFailure: (o) => stopHelmOnVerdict(d, o, run.stop) },
+          )
+        : [],
+    );
   // A lost lock: another run may own the release now, so helm is killed before it writes more.
   const onLost = () => run.stop.abort(lock.signal.reason);
   if (lock.signal.aborted) onLost();
@@ -177,7 +178,7 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
   if (lock.signal.aborted) lock.assertHeld('anything after helm upgrade');
   if (r.stopped) await recoverStopped(d, lock);
   ctx.log.debug(`helm ${r.code === 0 ? 'succeeded' : 'failed'} after ${Date.now() - d.started} ms`);
-  const report = readRenderReport(run.report);
+  const report = run.gate.report;
   // Refused manifests were never applied: they are not the release's resources.
   const resources = report && !report.error ? report.resources : [];
   ctx.output(
@@ -185,7 +186,7 @@ export async function upgrade(d: Deploy, lock: ReleaseLock): Promise<void> {
     resources.map(({ kind, name, namespace }) => ({ kind, name, namespace })),
   );
   facts.durationMs = Date.now() - d.started;
-  if (r.code !== 0) return failed(d, history, resources, outcomes, r.stderr, run.report);
+  if (r.code !== 0) return failed(d, history, resources, outcomes, r.stderr, report);
   // helm's own warnings (deprecated APIs, unreadable kubeconfig modes) still reach the log
   for (const line of r.stderr.split('\n').filter((l) => l.trim())) ctx.log.info(line);
   lock.assertHeld('recording the release as healthy');
@@ -239,7 +240,7 @@ async function failed(
   resources: RenderedResource[],
   outcomes: WorkloadOutcome[],
   stderr: string,
-  reportFile: string,
+  report: RenderReport | undefined,
 ): Promise<never> {
   const { ctx, inputs, helm, target, facts } = d;
   const timeoutMs = inputs.timeout ?? 300_000;
@@ -253,7 +254,7 @@ async function failed(
   const fromWorkloads = workloadCause(outcomes, timeoutMs);
   const fate = aftermath(history, after, fromWorkloads !== undefined);
   throw new KubelineError(
-    `release ${inputs.release} failed: ${fromWorkloads ?? failureLine(stderr, reportFile)}${fate ? `; ${fate}` : ''}`,
+    `release ${inputs.release} failed: ${fromWorkloads ?? failureLine(stderr, report)}${fate ? `; ${fate}` : ''}`,
   );
 }
 
