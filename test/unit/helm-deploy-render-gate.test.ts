@@ -56,7 +56,8 @@ function relay(socket: string, manifests = MANIFEST) {
 describe('the relay at a held gate', () => {
   it('hands the post-rendered manifests back only once opened; later ones pass at once', async () => {
     const gate = await RenderGate.listen(dir, 'ahead', render, true);
-    expect(gate.path).toBe(path.join(dir, 'render-ahead.sock'));
+    expect(path.dirname(gate.path)).toBe(dir);
+    expect(path.basename(gate.path)).toMatch(/^render-ahead-\d+\.sock$/);
     expect(fs.statSync(gate.path).mode & 0o777).toBe(0o600);
     const rendered = gate.whenRendered(new AbortController().signal);
     const p = relay(gate.path);

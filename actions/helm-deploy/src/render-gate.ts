@@ -17,6 +17,9 @@ const MAX_SOCKET_PATH_BYTES = 107;
 
 type GateState = 'holding' | 'open' | 'closed';
 
+/** Numbers this process's gates: a helm run again after a refusal gets a fresh socket. */
+let gates = 0;
+
 export class RenderGate {
   private readonly held = new Map<net.Socket, Buffer>();
   private passed = false;
@@ -44,7 +47,7 @@ export class RenderGate {
     held: boolean,
   ): Promise<RenderGate> {
     let ownDir: string | undefined;
-    let file = path.join(workDir, `render-${name}.sock`);
+    let file = path.join(workDir, `render-${name}-${++gates}.sock`);
     if (Buffer.byteLength(file) > MAX_SOCKET_PATH_BYTES) {
       ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-'));
       file = path.join(ownDir, 'render.sock');
