@@ -70,7 +70,10 @@ export async function prepare(
   // helm upgrade starts (ahead.ts) before lint and before client-node's load holds the main thread:
   // its start and render are the longest path to the apply, so it gets the cores first.
   const starting = prepared.then(({ chart, values }) =>
-    AheadUpgrade.start({ ctx, inputs, helm, target, chart, values, contract, workDir }, crypto.randomUUID()),
+    AheadUpgrade.start(
+      { ctx, inputs, helm, target, chart, values, contract, workDir, started },
+      crypto.randomUUID(),
+    ),
   );
   starting.catch(() => undefined);
   void starting.finally(helmAtWork).catch(() => undefined);

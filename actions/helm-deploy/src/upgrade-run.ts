@@ -15,7 +15,7 @@ const BUNDLE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.js
 /** What a helm upgrade is made of, known once the chart and values are ready. */
 export type UpgradeParts = Pick<
   Deploy,
-  'ctx' | 'inputs' | 'helm' | 'target' | 'chart' | 'values' | 'contract' | 'workDir'
+  'ctx' | 'inputs' | 'helm' | 'target' | 'chart' | 'values' | 'contract' | 'workDir' | 'started'
 >;
 
 export interface UpgradeArgOptions {
@@ -95,7 +95,18 @@ export async function startUpgrade(
     stopGraceMs: (reason) => (reason === VERDICT ? Math.min(timeoutMs, 120_000) : 0),
   });
   result.catch(() => undefined); // awaited by whoever lets it apply; a cancelled one is dropped
+  const ended = new AbortController();
+  void cmd.gate
+    .whenRendered(ended.signal)
+    .then(
+      (r) => r && d.ctx.log.debug(`helm's manifests reached the gate after ${Date.now() - d.started} ms`),
+    );
   // helm's end is its post-renderer's end (helm waits for it): nothing connects after
-  void result.finally(() => cmd.gate.close()).catch(() => undefined);
+  void result
+    .finally(() => {
+      ended.abort();
+      cmd.gate.close();
+    })
+    .catch(() => undefined);
   return { deployId, gate: cmd.gate, result, stop };
 }
