@@ -90,12 +90,17 @@ export async function prepare(
   // The release's history is read beside the checks; re-read under the lock if another run deployed since.
   const early = connecting.then((c) => releaseHistory(helm, c, target, inputs.release));
   early.catch(() => undefined); // awaited later; an access error is explained by requireAccess first
+  const after = <T>(what: string, p: Promise<T>) =>
+    p.then((v) => (ctx.log.debug(`${what} after ${Date.now() - started} ms`), v));
   try {
-    cluster = await connecting;
+    cluster = await after('connected', connecting);
     [gates] = await Promise.all([
-      gating,
-      linted,
-      requireAccess(cluster, kube.namespace, inputs['dry-run'] ? DRY_RUN_NEEDS : NEEDS),
+      after('gates passed', gating),
+      after('lint passed', linted),
+      after(
+        'access checked',
+        requireAccess(cluster, kube.namespace, inputs['dry-run'] ? DRY_RUN_NEEDS : NEEDS),
+      ),
     ]);
   } catch (e) {
     ahead?.cancel('a check failed');
