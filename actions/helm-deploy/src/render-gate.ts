@@ -54,7 +54,7 @@ export class RenderGate {
     }
     if (Buffer.byteLength(file) > MAX_SOCKET_PATH_BYTES)
       throw new KubelineError(
-        `the temp dir path ${os.tmpdir()} is too long for a unix socket (at most ${MAX_SOCKET_PATH_BYTES - 20} bytes): set TMPDIR to a shorter path`,
+        `the temp dir path ${os.tmpdir()} is too long for a unix socket (${MAX_SOCKET_PATH_BYTES} bytes with the socket's name): set TMPDIR to a shorter path`,
       );
     const server = net.createServer({ allowHalfOpen: true });
     await new Promise<void>((resolve, reject) => {
@@ -79,7 +79,7 @@ export class RenderGate {
     return this.rendered;
   }
 
-  /** The first rendering's report, or undefined once `signal` aborts without one. */
+  /** The last rendering's report, else the next one's; undefined once `signal` aborts first. */
   whenRendered(signal: AbortSignal): Promise<RenderReport | undefined> {
     if (this.rendered || signal.aborted) return Promise.resolve(this.rendered);
     return new Promise((resolve) => {
