@@ -179,6 +179,15 @@ describe('the gate socket path', () => {
     expect(fs.existsSync(path.dirname(gate.path))).toBe(false);
   }, 30_000);
 
+  it('is one line naming TMPDIR when no socket path fits', async () => {
+    const deep = path.join(dir, 'x'.repeat(120));
+    fs.mkdirSync(deep);
+    await expect(RenderGate.listen(deep, 'upgrade', render, false, deep)).rejects.toThrow(
+      `the temp dir path ${deep} is too long for a unix socket (107 bytes with the socket's name): set TMPDIR to a shorter path`,
+    );
+    expect(fs.readdirSync(deep)).toEqual([]);
+  });
+
   it('stops waiting for a rendering when told to', async () => {
     const gate = await RenderGate.listen(dir, 'x', render, false);
     const stop = new AbortController();

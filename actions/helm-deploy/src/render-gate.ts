@@ -37,24 +37,26 @@ export class RenderGate {
   }
 
   /**
-   * A gate for the helm run `name`, in `workDir` (in a fresh private dir under the system's temp dir
-   * when that path is too long for a socket). `held`: manifests wait for open().
+   * A gate for the helm run `name`, in `workDir` (in a fresh private dir under `tempRoot`, the
+   * system's temp dir, when that path is too long for a socket). `held`: manifests wait for open().
    */
   static async listen(
     workDir: string,
     name: string,
     render: (manifests: string) => PostRendered,
     held: boolean,
+    tempRoot = os.tmpdir(),
   ): Promise<RenderGate> {
     let ownDir: string | undefined;
     let file = path.join(workDir, `render-${name}-${++gates}.sock`);
-    if (Buffer.byteLength(file) > MAX_SOCKET_PATH_BYTES) {
-      ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeline-'));
+    const fits = (p: string) => Buffer.byteLength(p) <= MAX_SOCKET_PATH_BYTES;
+    if (!fits(file) && fits(path.join(tempRoot, 'kubeline-XXXXXX', 'render.sock'))) {
+      ownDir = fs.mkdtempSync(path.join(tempRoot, 'kubeline-'));
       file = path.join(ownDir, 'render.sock');
     }
-    if (Buffer.byteLength(file) > MAX_SOCKET_PATH_BYTES)
+    if (!fits(file))
       throw new KubelineError(
-        `the temp dir path ${os.tmpdir()} is too long for a unix socket (${MAX_SOCKET_PATH_BYTES} bytes with the socket's name): set TMPDIR to a shorter path`,
+        `the temp dir path ${tempRoot} is too long for a unix socket (${MAX_SOCKET_PATH_BYTES} bytes with the socket's name): set TMPDIR to a shorter path`,
       );
     const server = net.createServer({ allowHalfOpen: true });
     await new Promise<void>((resolve, reject) => {
