@@ -63,7 +63,8 @@ tool_spec() {
       done
       ;;
     kwok | kwokctl)
-      ver=$(ver_of KWOK) module=sigs.k8s.io/kwok pkg=sigs.k8s.io/kwok/cmd/$name
+      # built from the wrapper it shares with Flux's controllers (controllers/: one build list)
+      ver=$(ver_of KWOK) module=sigs.k8s.io/kwok pkg=sigs.k8s.io/kwok/cmd/$name wrapper=controllers
       ;;
     etcd)
       # server/v3's go.mod replaces its sibling modules with ../ paths: wrapper module.
@@ -101,9 +102,10 @@ tool_spec() {
       ;;
     source-controller | kustomize-controller | helm-controller)
       # Flux's controllers (main package in the module root); their go.mod files have replace
-      # lines (`./api` among them): one wrapper module each
+      # lines (`./api` among them). One wrapper for the three and kwok: the packages they share
+      # compile once (see README.md)
       local key=${name%%-*}
-      ver=$(ver_of "${key^^}_CONTROLLER") module=github.com/fluxcd/$name pkg=github.com/fluxcd/$name wrapper=$name
+      ver=$(ver_of "${key^^}_CONTROLLER") module=github.com/fluxcd/$name pkg=github.com/fluxcd/$name wrapper=controllers
       ;;
     *) die "unknown tool '$name' (known: ${ALL_TOOLS[*]})" ;;
   esac
