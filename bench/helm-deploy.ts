@@ -89,10 +89,11 @@ export function helmDeploy(runs: number): string {
           interleaved([baseline, raw(`atomic${major}`, [atomic]), deploy, underLock, uncached], runs),
         ),
       );
+      // Both roll back the same release, taking turns: the same history and manifests for each.
       const rawRollback: Subject = {
         name: `helm${major} rollback --wait`,
         cmd: helm,
-        args: ['rollback', `raw${major}`, '-n', namespace, ...kube, '--wait'],
+        args: ['rollback', `kl${major}`, '-n', namespace, ...kube, '--wait'],
       };
       const rollback: Subject = {
         name: `kubeline rollback (helm ${major})`,
