@@ -13,8 +13,10 @@
 # messages go to stderr.
 #
 # Versions come from versions.env beside this script. Tools whose upstream go.mod has
-# replace/exclude directives (`go install mod@ver` refuses those) are built from the
-# wrapper module in the directory named by the tool spec below (go.mod + go.sum committed).
+# replace/exclude directives (`go install mod@ver` refuses those), and tools that share one
+# build list so that Go's cache compiles their common packages once (kwok and Flux's
+# controllers), are built from the wrapper module in the directory named by the tool spec
+# below (go.mod + go.sum committed).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
