@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -23,6 +23,7 @@ import {
   failedOneLine,
   helmCli,
   history,
+  nothingLeft,
   readConfigMapData,
   readDeployment,
   succeeded,
@@ -390,6 +391,26 @@ describe.each(MAJORS)('Helm %i', (major) => {
       }
     });
     expect(helmLeft).toEqual([]);
+  });
+
+  test('a RUNNER_TEMP too deep for a unix socket: the ahead upgrade still reaches its gate, and nothing is left', async () => {
+    const release = 'deep';
+    const runnerTemp = join(tmp('kubeline-deep-'), 'd'.repeat(90));
+    mkdirSync(runnerTemp);
+    const tmpdir = tmp('kubeline-deep-tmpdir-');
+    const extra = { KUBELINE_DEBUG: '1', RUNNER_TEMP: runnerTemp, TMPDIR: tmpdir };
+    succeeded(await deploy(major, { release, chart: WEB_CHART, namespace: ns.name }, extra));
+    const upgrade = await deploy(
+      major,
+      { release, chart: WEB_CHART, namespace: ns.name, set: 'message=deep' },
+      extra,
+    );
+    succeeded(upgrade);
+    expect(upgrade.stderr).toMatch(/debug: helm started ahead let through after \d+ ms/);
+    expect(upgrade.outputs).toMatchObject({ revision: '2', status: 'deployed' });
+    expect((await readConfigMapData(ns.name, 'deep-config')).message).toBe('deep');
+    expect(readdirSync(tmpdir).filter((f) => f.startsWith('kubeline-'))).toEqual([]);
+    nothingLeft(runnerTemp);
   });
 
   describe('bad input leaves the release as it was', () => {

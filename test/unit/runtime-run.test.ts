@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SOCKET_NAME_BYTES } from '@kubeline/runtime';
 import { NODE, ROOT, TSX, runTs } from '../support/processes.js';
 
 const PROBE = path.join(import.meta.dirname, 'fixtures', 'probe-action.ts');
@@ -254,5 +255,90 @@ describe('a cancelled job (SIGTERM, as GitHub and GitLab send it)', () => {
     expect(r.stderr).toContain(
       'error: probe: cancelled by SIGTERM; the grace period ended before the step unwound',
     );
+  });
+});
+
+describe('the socket dir', () => {
+  /** kubeline's dirs in `dir` (tsx keeps its own cache in TMPDIR). */
+  const ownDirs = (dir: string) => fs.readdirSync(dir).filter((n) => n.startsWith('kubeline-'));
+  const deep = (base: string) => {
+    const dir = path.join(base, 'd'.repeat(90));
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  /** Runs the probe in `mode`; resolves with the dirs it reported once it wrote them. */
+  function probeDirs(mode: string, env: NodeJS.ProcessEnv) {
+    const out = path.join(tmp(), 'dirs.json');
+    // In-process tsx: the tsx CLI would run the probe in a child that a SIGKILL does not reach, and
+    // would need a socket in TMPDIR of its own.
+    const child = spawn(NODE, ['--import', 'tsx', PROBE], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PROBE_MODE: mode, PROBE_OUT: out, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const dirs = async () => {
+      for (let i = 0; i < 200 && !fs.existsSync(out); i++) await sleep(50);
+      return JSON.parse(fs.readFileSync(out, 'utf8')) as { work: string; socket: string };
+    };
+    return { child, exited, dirs, stderr: () => stderr };
+  }
+
+  it('is the work dir when that leaves room for a socket name, removed with it', async () => {
+    const runnerTemp = tmp();
+    const p = probeDirs('socket-dir', { RUNNER_TEMP: runnerTemp, TMPDIR: tmp() });
+    const { work, socket } = await p.dirs();
+    expect(await p.exited).toBe(0);
+    expect(socket).toBe(work);
+    expect(path.dirname(work)).toBe(runnerTemp);
+    expect(fs.existsSync(work)).toBe(false);
+  });
+
+  it('is a 0700 dir under TMPDIR when the work dir is too deep, removed when the step ends', async () => {
+    const tmpdir = tmp();
+    const p = probeDirs('socket-dir-hang', { RUNNER_TEMP: deep(tmp()), TMPDIR: tmpdir });
+    const { work, socket } = await p.dirs();
+    expect(path.dirname(socket)).toBe(tmpdir);
+    expect(path.basename(socket)).toMatch(/^kubeline-probe-\w{6}$/);
+    expect(fs.statSync(socket).mode & 0o777).toBe(0o700);
+    expect(Buffer.byteLength(path.join(socket, 'x'.repeat(SOCKET_NAME_BYTES)))).toBeLessThanOrEqual(107);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(143);
+    expect(fs.existsSync(socket)).toBe(false);
+    expect(fs.existsSync(work)).toBe(false);
+  });
+
+  it('outlives a SIGKILLed main step and is removed by the post step', async () => {
+    const tmpdir = tmp();
+    const runnerTemp = deep(tmp());
+    const env = { RUNNER_TEMP: runnerTemp, TMPDIR: tmpdir };
+    const p = probeDirs('socket-dir-hang', env);
+    const { work, socket } = await p.dirs();
+    p.child.kill('SIGKILL');
+    await p.exited;
+    expect(fs.existsSync(socket) && fs.existsSync(work)).toBe(true);
+    const post = probeDirs('', { ...env, KUBELINE_PHASE: 'post' });
+    expect(await post.exited).toBe(0);
+    expect(fs.existsSync(socket)).toBe(false);
+    expect(fs.existsSync(work)).toBe(false);
+    expect(ownDirs(tmpdir)).toEqual([]);
+  });
+
+  it('is one line naming TMPDIR when no socket path fits', async () => {
+    const tmpdir = deep(tmp());
+    const p = probeDirs('socket-dir', { RUNNER_TEMP: deep(tmp()), TMPDIR: tmpdir });
+    expect(await p.exited).toBe(1);
+    expect(
+      p
+        .stderr()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toEqual([
+      `error: probe: TMPDIR: the temp dir path ${tmpdir} is too long for a unix socket (107 bytes with the socket's name); set TMPDIR to a shorter path`,
+    ]);
+    expect(p.stderr()).not.toMatch(/\n\s+at /);
+    expect(ownDirs(tmpdir)).toEqual([]);
   });
 });

@@ -1,19 +1,15 @@
 // The action's end of helm's post-renderer (render-relay.ts is helm's end): a unix socket, 0600 in the
-// run's private work dir, one per helm run. Each rendering helm sends is post-rendered here (annotated,
+// run's private socket dir (the runtime's, removed by the post step too), one per helm run. Each rendering helm sends is post-rendered here (annotated,
 // listed, checked against the pinned digest); refused manifests are answered at once, the others when
 // the gate is open. A run started before the lock (ahead.ts) is held until the action says go; the
 // others are open from the start. Closing turns every waiting post-renderer away: helm then applies
 // nothing.
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { KubelineError } from '@kubeline/runtime';
+import { SOCKET_NAME_BYTES } from '@kubeline/runtime';
 import type { PostRendered, RenderReport } from './post-renderer.js';
 import { APPLY, REFUSED } from './render-relay.js';
-
-/** Linux keeps a socket's path in 108 bytes, its NUL included. */
-const MAX_SOCKET_PATH_BYTES = 107;
 
 type GateState = 'holding' | 'open' | 'closed';
 
@@ -31,33 +27,24 @@ export class RenderGate {
     readonly path: string,
     private readonly render: (manifests: string) => PostRendered,
     private state: GateState,
-    private readonly ownDir: string | undefined,
   ) {
     server.on('connection', (s) => this.admit(s));
   }
 
   /**
-   * A gate for the helm run `name`, in `workDir` (in a fresh private dir under `tempRoot`, the
-   * system's temp dir, when that path is too long for a socket). `held`: manifests wait for open().
+   * A gate for the helm run `name`, in `socketDir` (ActionContext.socketDir(): it leaves room for
+   * SOCKET_NAME_BYTES). `held`: manifests wait for open().
    */
   static async listen(
-    workDir: string,
+    socketDir: string,
     name: string,
     render: (manifests: string) => PostRendered,
     held: boolean,
-    tempRoot = os.tmpdir(),
   ): Promise<RenderGate> {
-    let ownDir: string | undefined;
-    let file = path.join(workDir, `render-${name}-${++gates}.sock`);
-    const fits = (p: string) => Buffer.byteLength(p) <= MAX_SOCKET_PATH_BYTES;
-    if (!fits(file) && fits(path.join(tempRoot, 'kubeline-XXXXXX', 'render.sock'))) {
-      ownDir = fs.mkdtempSync(path.join(tempRoot, 'kubeline-'));
-      file = path.join(ownDir, 'render.sock');
-    }
-    if (!fits(file))
-      throw new KubelineError(
-        `the temp dir path ${tempRoot} is too long for a unix socket (${MAX_SOCKET_PATH_BYTES} bytes with the socket's name): set TMPDIR to a shorter path`,
-      );
+    const socketName = `render-${name}-${++gates}.sock`;
+    if (Buffer.byteLength(socketName) > SOCKET_NAME_BYTES)
+      throw new Error(`bug: gate socket name ${socketName} is longer than ${SOCKET_NAME_BYTES} bytes`);
+    const file = path.join(socketDir, socketName);
     const server = net.createServer({ allowHalfOpen: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -68,7 +55,7 @@ export class RenderGate {
     });
     server.unref();
     fs.chmodSync(file, 0o600);
-    return new RenderGate(server, file, render, held ? 'holding' : 'open', ownDir);
+    return new RenderGate(server, file, render, held ? 'holding' : 'open');
   }
 
   /** True once manifests were handed back: from then on, helm may have applied something. */
@@ -111,7 +98,7 @@ export class RenderGate {
     for (const s of this.held.keys()) s.destroy();
     this.held.clear();
     this.server.close();
-    fs.rmSync(this.ownDir ?? this.path, { recursive: true, force: true });
+    fs.rmSync(this.path, { force: true });
   }
 
   private admit(s: net.Socket): void {

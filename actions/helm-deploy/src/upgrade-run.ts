@@ -38,7 +38,7 @@ export async function upgradeArgs(d: UpgradeParts, o: UpgradeArgOptions) {
   };
   const config = { annotations, ...(contract ? { image: contract } : {}), namespace: target.namespace };
   const gate = await RenderGate.listen(
-    workDir,
+    ctx.socketDir(),
     o.name ?? 'upgrade',
     (manifests) => postRender(manifests, config),
     o.held ?? false,

@@ -36,7 +36,7 @@ export { exec, ToolError, type ExecOptions, type ExecResult } from './exec.js';
 export { createState, stateFile, type StepState } from './state.js';
 export { run, type ActionContext, type OutputValue } from './run.js';
 export { addToPath } from './path.js';
-export { createWorkDir, removeWorkDir, workDirPrefix } from './work-dir.js';
+export { createWorkDir, removeWorkDir, SOCKET_NAME_BYTES, workDirPrefix } from './work-dir.js';
 export { yamlErrorLine } from './yaml-error.js';
 export {
   CancelledError,

@@ -6,7 +6,13 @@ import { createLogger, mask, type Logger } from './log.js';
 import { createOutputWriter } from './outputs.js';
 import { detectPlatform, prepareRunnerDirs, type PlatformName } from './platform.js';
 import { createState, type StepState } from './state.js';
-import { createWorkDir, removeWorkDir } from './work-dir.js';
+import {
+  createSocketDir,
+  createWorkDir,
+  leavesRoomForSocket,
+  removeSocketDir,
+  removeWorkDir,
+} from './work-dir.js';
 import { guardStdout } from './stdout-guard.js';
 import { Summary } from './summary.js';
 import type { ActionMeta } from './action-meta.js';
@@ -23,9 +29,15 @@ export interface ActionContext<O extends string = string> {
   output(name: O, value: OutputValue): void;
   /** This run's private 0700 folder, made on first use; removed after main and by the post step. */
   workDir(): string;
+  /**
+   * A private folder with room for a unix socket's name (SOCKET_NAME_BYTES): the work dir when its
+   * path is short enough, else a folder under the system temp dir, removed like the work dir.
+   */
+  socketDir(): string;
 }
 
 const WORK_DIR_STATE = 'kubeline-work-dir';
+const SOCKET_DIR_STATE = 'kubeline-socket-dir';
 
 type Step<O extends string> = (ctx: ActionContext<O>) => Promise<void>;
 
@@ -39,8 +51,8 @@ interface Runner<O extends string> {
   ctx: ActionContext<O>;
   /** Writes outputs (unless told not to) and the summary, once. */
   finish(writeOutputs: boolean): void;
-  /** The work dir this run made, if any. */
-  madeWorkDir(): string | undefined;
+  /** Removes the private folders this run made (work dir, socket dir). */
+  removeOwnDirs(): void;
 }
 
 function createRunner<O extends string>(meta: ActionMeta & { outputs: Record<O, unknown> }): Runner<O> {
@@ -53,6 +65,7 @@ function createRunner<O extends string>(meta: ActionMeta & { outputs: Record<O, 
   const writer = createOutputWriter(meta.name, platform, stdout);
   const declared = new Set(Object.keys(meta.outputs));
   let workDir: string | undefined;
+  let socketDir: string | undefined;
   let finished = false;
   const ctx: ActionContext<O> = {
     meta,
@@ -77,6 +90,14 @@ function createRunner<O extends string>(meta: ActionMeta & { outputs: Record<O, 
       }
       return workDir;
     },
+    socketDir() {
+      if (!socketDir) {
+        const own = ctx.workDir();
+        socketDir = leavesRoomForSocket(own) ? own : createSocketDir(meta.name);
+        if (socketDir !== own) state.set(SOCKET_DIR_STATE, socketDir);
+      }
+      return socketDir;
+    },
   };
   const finish = (writeOutputs: boolean) => {
     if (finished) return;
@@ -85,7 +106,11 @@ function createRunner<O extends string>(meta: ActionMeta & { outputs: Record<O, 
     const file = summary.write(meta.name);
     if (file && platform !== 'github') log.info(`summary: ${file}`);
   };
-  return { ctx, finish, madeWorkDir: () => workDir };
+  const removeOwnDirs = () => {
+    if (socketDir !== workDir) removeSocketDir(socketDir, meta.name);
+    removeWorkDir(workDir, meta.name);
+  };
+  return { ctx, finish, removeOwnDirs };
 }
 
 /** One line for a user mistake or a cancel, the stack for a bug; the exit code says which. */
@@ -112,7 +137,7 @@ export async function run<O extends string>(
   post?: Step<O>,
 ): Promise<void> {
   enableCompileCache(); // before the step's own chunks load
-  const { ctx, finish, madeWorkDir } = createRunner(meta);
+  const { ctx, finish, removeOwnDirs } = createRunner(meta);
   const { log, state, platform } = ctx;
   // A post step has no outputs of its own: writing them would empty the main step's dotenv report.
   const postPhase = isPostPhase(platform, state);
@@ -120,8 +145,8 @@ export async function run<O extends string>(
     graceMs: cancelGraceMs(),
     warn: (line) => log.warning(line),
     exit: (signal) => {
-      // The main step did not unwind in time: its work dir goes now, the rest is the post step's.
-      removeWorkDir(madeWorkDir(), meta.name);
+      // The main step did not unwind in time: its own dirs go now, the rest is the post step's.
+      removeOwnDirs();
       log.error(`${meta.name}: cancelled by ${signal}; the grace period ended before the step unwound`);
       finish(!postPhase);
       process.exit(signalExitCode(signal));
@@ -133,15 +158,16 @@ export async function run<O extends string>(
         await post?.(ctx);
       } finally {
         removeWorkDir(state.get(WORK_DIR_STATE), meta.name);
+        removeSocketDir(state.get(SOCKET_DIR_STATE), meta.name);
       }
     } else {
       if (platform === 'github' && meta.post) state.set('isPost', 'true');
       try {
         await main(ctx);
       } finally {
-        // Clean-ups a cancelled main step did not dispose of itself run before the work dir goes.
+        // Clean-ups a cancelled main step did not dispose of itself run before its dirs go.
         if (cancelledBy()) await runCleanups((line) => log.warning(line));
-        removeWorkDir(madeWorkDir(), meta.name);
+        removeOwnDirs();
       }
     }
   } catch (err) {

@@ -1,8 +1,12 @@
 // One private folder per run for the files an action must not leave behind: keys, registry logins,
 // pulled charts, values. Created on first use, removed when the main step ends and again by the
-// post step (a main step that was killed never reached its own clean-up).
+// post step (a main step that was killed never reached its own clean-up). A unix socket needs a
+// short path: when the work dir is too deep for one, a socket dir under the system temp dir stands
+// in, owned and removed the same way.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { KubelineError } from './errors.js';
 import { runnerTemp } from './platform.js';
 
 const PREFIX = 'kubeline-';
@@ -17,6 +21,30 @@ export function createWorkDir(action: string, base = runnerTemp()): string {
   const dir = fs.mkdtempSync(path.join(base, workDirPrefix(action)));
   fs.chmodSync(dir, 0o700);
   return dir;
+}
+
+/** Linux keeps a socket's path in 108 bytes, its NUL included. */
+const MAX_SOCKET_PATH_BYTES = 107;
+/** Room a socket dir leaves for the socket's own name (and its separator). */
+export const SOCKET_NAME_BYTES = 32;
+
+export function leavesRoomForSocket(dir: string): boolean {
+  return Buffer.byteLength(dir) + 1 + SOCKET_NAME_BYTES <= MAX_SOCKET_PATH_BYTES;
+}
+
+/** A fresh 0700 folder short enough for unix sockets, under the system's temp dir. */
+export function createSocketDir(action: string, base = os.tmpdir()): string {
+  const longest = path.join(base, `${workDirPrefix(action)}XXXXXX`);
+  if (!leavesRoomForSocket(longest))
+    throw new KubelineError(
+      `TMPDIR: the temp dir path ${base} is too long for a unix socket (${MAX_SOCKET_PATH_BYTES} bytes with the socket's name); set TMPDIR to a shorter path`,
+    );
+  return createWorkDir(action, base);
+}
+
+/** Removes a socket dir this action created under the system's temp dir. */
+export function removeSocketDir(dir: string | undefined, action: string, base = os.tmpdir()): boolean {
+  return removeWorkDir(dir, action, base);
 }
 
 /**
