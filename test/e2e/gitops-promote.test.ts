@@ -100,6 +100,22 @@ const promoteInputs = (url: string, digest: string, extra: Record<string, string
 const promote = (inputs: Record<string, string>, extra: NodeJS.ProcessEnv = {}) =>
   runAction('gitops-promote', inputs, { ...loopbackOnly, ...extra });
 
+/** rollback kind: gitops on the repository, as the promotions above recorded them (environment e2e). */
+const rollbackGitops = (url: string, inputs: Record<string, string>) =>
+  runAction(
+    'rollback',
+    {
+      kind: 'gitops',
+      release: 'web',
+      repository: url,
+      token: gitServer().password,
+      username: gitServer().user,
+      environment: 'e2e',
+      ...inputs,
+    },
+    loopbackOnly,
+  );
+
 /** The file as main has it on the server. */
 async function fileOnMain(repoName: string, file: string): Promise<string> {
   return git(['--git-dir', join(gitServer().root, `${repoName}.git`), 'show', `main:${file}`]);
@@ -167,21 +183,7 @@ describe('gitops-promote with Flux', () => {
     const [first, second] = [fakeDigest(), fakeDigest()];
     for (const digest of [first, second]) succeeded(await promote(promoteInputs(repo.url, digest)));
     const promotedSecond = await remoteHead(repo.url);
-    const rollback = (more: Record<string, string>) =>
-      runAction(
-        'rollback',
-        {
-          kind: 'gitops',
-          release: 'web',
-          repository: repo.url,
-          token: gitServer().password,
-          username: gitServer().user,
-          path: OVERLAY,
-          environment: 'e2e',
-          ...more,
-        },
-        loopbackOnly,
-      );
+    const rollback = (more: Record<string, string>) => rollbackGitops(repo.url, { path: OVERLAY, ...more });
     const r = await rollback({
       'wait-for': `kustomization/${ns.name}/apps`,
       kubeconfig: reader,
@@ -286,6 +288,75 @@ describe('gitops-promote with Flux', () => {
       /cannot get kustomizations\.kustomize\.toolkit\.fluxcd\.io.*in namespace/,
     );
     expect(await remoteHead(repo.url)).toBe(before);
+  });
+});
+
+// A repository set up for Flux's image-automation-controller: the values it updates carry setter
+// markers. The web container starts on a placeholder that is not the image's repository, so only
+// the marker says where the image goes.
+const PLACEHOLDER = 'registry.invalid/placeholder:never';
+const MARKED = 'apps/web/deployment.yaml';
+const MARKED_DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  progressDeadlineSeconds: 60
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: ${PLACEHOLDER} # {"$imagepolicy": "flux-system:web"}
+        - name: proxy
+          image: registry.invalid/proxy:1.0 # {"$imagepolicy": "flux-system:proxy"}
+`;
+
+describe('gitops-promote with Flux image-automation markers', () => {
+  const ns = useTestNamespace('gitops-markers');
+
+  test('the value marked for image-policy gets the digest; Flux applies it; rollback goes back through the same markers', async () => {
+    const repo = await fluxScene(ns.name, {
+      'apps/web/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n',
+      [MARKED]: MARKED_DEPLOYMENT,
+    });
+    const wait = {
+      'wait-for': `kustomization/${ns.name}/apps`,
+      kubeconfig: await readOnlyKubeconfig(ns.name),
+      timeout: '3m',
+    };
+    const marked = { path: MARKED, 'image-policy': 'flux-system:web' };
+    // without the markers nothing in the file names the image
+    const unmarked = await promote(
+      promoteInputs(repo.url, fakeDigest(), { path: MARKED, kind: 'manifests' }),
+    );
+    expect(failedOneLine(unmarked)).toContain(`${MARKED}: `);
+    expect(failedOneLine(unmarked)).toContain(NAME);
+
+    const [first, second] = [fakeDigest(), fakeDigest()];
+    succeeded(await promote(promoteInputs(repo.url, first, marked)));
+    const r = await promote(promoteInputs(repo.url, second, { ...marked, ...wait }));
+    succeeded(r);
+    expect(r.outputs).toMatchObject({ status: 'healthy', changed: 'true', files: JSON.stringify([MARKED]) });
+    expect(image(await readDeployment(ns.name, 'web'))).toBe(`${NAME}@${second}`);
+    // only the marked value changed; both markers and the other policy's value stay
+    expect(await fileOnMain(repo.name, MARKED)).toBe(
+      MARKED_DEPLOYMENT.replace(PLACEHOLDER, `${NAME}@${second}`).trimEnd(),
+    );
+
+    const back = await rollbackGitops(repo.url, { ...marked, ...wait });
+    succeeded(back);
+    expect(back.outputs).toMatchObject({ status: 'deployed', 'image-digest': first });
+    expect(await fileOnMain(repo.name, MARKED)).toBe(
+      MARKED_DEPLOYMENT.replace(PLACEHOLDER, `${NAME}@${first}`).trimEnd(),
+    );
+    expect(image(await readDeployment(ns.name, 'web'))).toBe(`${NAME}@${first}`);
   });
 });
 

@@ -21,7 +21,7 @@ export const action = {
       "required": true
     },
     "kind": {
-      "description": "What the files are: `kustomize` (the `images:` entry of a kustomization.yaml: newName and digest), `helm-values` (a values file, at `values-path`), `helm-release` (a Flux HelmRelease's `spec.values`), `argocd` (an Argo CD Application's helm parameters or kustomize images), `manifests` (the containers running the image), or `auto` (each file by its name and content).",
+      "description": "What the files are: `kustomize` (the `images:` entry of a kustomization.yaml: newName and digest), `helm-values` (a values file, at `values-path`), `helm-release` (a Flux HelmRelease's `spec.values`), `argocd` (an Argo CD Application's helm parameters or kustomize images), `manifests` (the containers running the image), `markers` (the values marked for `image-policy` with Flux's `# {\"$imagepolicy\": ...}` comments), or `auto` (each file by its name and content; `markers` when `image-policy` is set).",
       "required": false,
       "default": "auto"
     },
@@ -37,6 +37,11 @@ export const action = {
     },
     "container": {
       "description": "For `manifests`, only the container with this name. Default: every container running the image.",
+      "required": false,
+      "default": ""
+    },
+    "image-policy": {
+      "description": "For `markers`: the Flux ImagePolicy, `<namespace>:<name>`, whose setter markers take the image, as Flux's image-automation-controller would write them but by digest: a value marked `# {\"$imagepolicy\": \"ns:name\"}` gets `name@sha256:…`; `ns:name:name` the repository; `ns:name:tag` `tag@sha256:…`; `ns:name:digest` the digest. Values marked for other policies, and the markers, stay as they are.",
       "required": false,
       "default": ""
     },

@@ -1,12 +1,12 @@
 import { imageInput } from '@kubeline/image';
 import { input, type InputSpec, type InputValues } from '@kubeline/runtime';
-import { branchName, gitWriteInputs } from '@kubeline/gitops/input-spec';
+import { branchName, fileKind, gitWriteInputs } from '@kubeline/gitops/input-spec';
 import type { InputName } from './action.generated.js';
 
 export const inputSpec = {
   ...gitWriteInputs,
   image: imageInput,
-  kind: input.enum(['auto', 'kustomize', 'helm-values', 'helm-release', 'argocd', 'manifests'] as const),
+  kind: fileKind(),
   mode: input.enum(['push', 'pull-request'] as const),
   'pull-request-branch': branchName(),
   'pull-request-labels': input.list(),

@@ -63,7 +63,7 @@ export const action = {
       "default": ""
     },
     "file-kind": {
-      "description": "`kind: gitops`: what the files are, as gitops-promote's `kind`: auto, kustomize, helm-values, helm-release, argocd or manifests.",
+      "description": "`kind: gitops`: what the files are, as gitops-promote's `kind`: auto, kustomize, helm-values, helm-release, argocd, manifests or markers.",
       "required": false,
       "default": "auto"
     },
@@ -79,6 +79,11 @@ export const action = {
     },
     "container": {
       "description": "`kind: gitops`, manifests: only this container.",
+      "required": false,
+      "default": ""
+    },
+    "image-policy": {
+      "description": "`kind: gitops`, markers: the Flux ImagePolicy (`<namespace>:<name>`) whose `$imagepolicy` markers take the image (gitops-promote's `image-policy`).",
       "required": false,
       "default": ""
     },

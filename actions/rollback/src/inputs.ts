@@ -1,5 +1,5 @@
 import { InputError, input, type InputSpec, type InputValues } from '@kubeline/runtime';
-import { gitWriteInputs } from '@kubeline/gitops/input-spec';
+import { fileKind, gitWriteInputs } from '@kubeline/gitops/input-spec';
 import { DIGEST } from '@kubeline/image/reference';
 import type { InputName } from './action.generated.js';
 
@@ -25,14 +25,7 @@ export const inputSpec = {
   context: input.string(),
   'helm-version': input.string(),
   ...gitWriteInputs,
-  'file-kind': input.enum([
-    'auto',
-    'kustomize',
-    'helm-values',
-    'helm-release',
-    'argocd',
-    'manifests',
-  ] as const),
+  'file-kind': fileKind(),
   'wait-for': input.list(),
 } satisfies InputSpec<InputName>;
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isMap } from 'yaml';
 import { UserError } from '@kubeline/runtime';
 import { scalarText, type YamlDoc } from './yaml-source.js';
-import type { FileKind } from './placement.js';
+import { FILE_KINDS, type FileKind } from './placement.js';
 
 export interface DocIdentity {
   apiVersion?: string;
@@ -72,6 +72,6 @@ export function detectFromDocs(docs: YamlDoc[], file: string): FileKind {
     );
   if (ids.every((id) => !id.kind && !id.apiVersion) && /values/i.test(base)) return 'helm-values';
   throw new UserError(
-    `${file}: cannot tell what it is (no kustomization, values file, HelmRelease, Application or workload): set kind to one of kustomize, helm-values, helm-release, argocd, manifests`,
+    `${file}: cannot tell what it is (no kustomization, values file, HelmRelease, Application or workload): set kind to one of ${FILE_KINDS.filter((k) => k !== 'markers').join(', ')}, or image-policy for values carrying Flux $imagepolicy markers`,
   );
 }

@@ -25,6 +25,7 @@ export interface PlacementInputs {
   'values-path': string;
   'image-name': string;
   container: string;
+  'image-policy': string;
 }
 
 function gitAuth(
@@ -61,8 +62,20 @@ export function gitAccess(inputs: GitInputs): { remote: GitRemote; auth: GitAuth
 export function placementOf(inputs: PlacementInputs): Placement {
   const image = inputs['image-name'];
   if (image) parseReference(image); // a bad name fails here, not after the clone
+  const policy = inputs['image-policy'];
+  if (policy && inputs.kind !== 'auto' && inputs.kind !== 'markers')
+    throw new UserError(
+      `image-policy ${policy} is for values carrying Flux $imagepolicy markers: set kind to markers or auto, not ${inputs.kind}`,
+    );
+  if (!policy && inputs.kind === 'markers')
+    throw new InputError(
+      'image-policy',
+      '',
+      'kind markers needs the Flux ImagePolicy whose markers take the image, as <namespace>:<name>',
+    );
   return {
     kind: inputs.kind,
+    ...(policy ? { imagePolicy: policy } : {}),
     values: parseImageValuesPath(inputs['values-path'] || 'image'),
     ...(image ? { image } : {}),
     ...(inputs.container ? { container: inputs.container } : {}),

@@ -3,6 +3,10 @@
 // the runtime, reached as `@kubeline/gitops/input-spec`: rollback reads its inputs at cold start for
 // every kind and must not load the Git and YAML code to do it.
 import { input } from '@kubeline/runtime';
+import { FILE_KINDS } from './placement.js';
+
+/** What the files to edit are: one of the editors, or `auto` (each file by its name and content). */
+export const fileKind = () => input.enum(['auto', ...FILE_KINDS] as const);
 
 export const branchName = () =>
   input.string({
@@ -17,6 +21,10 @@ export const gitWriteInputs = {
   path: input.list(),
   'values-path': input.string(),
   'image-name': input.string(),
+  'image-policy': input.string({
+    pattern: /^(?=[^:]{1,63}:)[a-z0-9]([-a-z0-9]*[a-z0-9])?:(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    allowed: 'a Flux ImagePolicy as <namespace>:<name>, e.g. flux-system:web',
+  }),
   container: input.string({
     pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
     allowed: 'a container name: lowercase letters, digits and dashes',

@@ -1,7 +1,14 @@
 // What the editors are told (where the image goes) and what they report (each value changed).
 import type { ImageMapping } from '@kubeline/image';
 
-export const FILE_KINDS = ['kustomize', 'helm-values', 'helm-release', 'argocd', 'manifests'] as const;
+export const FILE_KINDS = [
+  'kustomize',
+  'helm-values',
+  'helm-release',
+  'argocd',
+  'manifests',
+  'markers',
+] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
 export interface Placement {
@@ -12,6 +19,8 @@ export interface Placement {
   image?: string;
   /** manifests: only the container with this name. */
   container?: string;
+  /** markers: the Flux image policy (`namespace:name`) whose `$imagepolicy` markers take the image. */
+  imagePolicy?: string;
 }
 
 /** One value written: `old` absent means added; a removed key has `removed` and an empty `new`. */

@@ -85,9 +85,17 @@ export class SourceEdit {
   setScalar(node: Scalar, value: string): void {
     const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
     const rendered = renderScalar(value, block ? Scalar.PLAIN : node.type);
-    // An empty null (`key:`) has no source: the value needs its separating space.
-    const gap = node.range![0] === node.range![1] ? ' ' : '';
-    this.splice(node.range![0], node.range![1], gap + (block ? rendered + this.nl : rendered));
+    // An empty null (`key:`) has no source: the value needs its separating space, and one before a
+    // comment that follows (`key:   # note` puts the null at the #).
+    const at = node.range![0];
+    const empty = at === node.range![1];
+    const gap = empty && !/\s/.test(this.text[at - 1] ?? '') ? ' ' : '';
+    const beforeComment = empty && this.text[at] === '#' ? ' ' : '';
+    this.splice(
+      node.range![0],
+      node.range![1],
+      gap + (block ? rendered + this.nl : rendered) + beforeComment,
+    );
     node.value = value;
     if (block) node.type = Scalar.PLAIN;
   }

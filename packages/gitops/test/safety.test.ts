@@ -87,7 +87,7 @@ describe('detectKind', () => {
       'UserError: x.yaml: holds more than one kind of file (helm-release, manifests): split it, or set kind',
     );
     expect(failure(() => detectKind('a: 1\n', 'config.yaml'))).toBe(
-      'UserError: config.yaml: cannot tell what it is (no kustomization, values file, HelmRelease, Application or workload): set kind to one of kustomize, helm-values, helm-release, argocd, manifests',
+      'UserError: config.yaml: cannot tell what it is (no kustomization, values file, HelmRelease, Application or workload): set kind to one of kustomize, helm-values, helm-release, argocd, manifests, or image-policy for values carrying Flux $imagepolicy markers',
     );
   });
 });
