@@ -224,6 +224,34 @@ describe('gitops-promote with Flux', () => {
     expect(await remoteHead(repo.url)).toBe(tip);
   });
 
+  test('rollback to last-good skips the promotions nobody saw healthy: the note a healthy wait left decides', async () => {
+    const repo = await fluxScene(ns.name, files());
+    const wait = {
+      'wait-for': `kustomization/${ns.name}/apps`,
+      kubeconfig: await readOnlyKubeconfig(ns.name),
+      timeout: '3m',
+    };
+    const [good, unseen, latest] = [fakeDigest(), fakeDigest(), fakeDigest()];
+    const healthy = await promote(promoteInputs(repo.url, good, wait));
+    succeeded(healthy);
+    expect(healthy.stderr).toContain(
+      `recorded ${healthy.outputs.commit!.slice(0, 12)} healthy in refs/notes/kubeline`,
+    );
+    for (const digest of [unseen, latest]) succeeded(await promote(promoteInputs(repo.url, digest)));
+    const bare = join(gitServer().root, `${repo.name}.git`);
+    const note = (sha: string) => git(['--git-dir', bare, 'notes', '--ref=refs/notes/kubeline', 'show', sha]);
+    expect(await note(healthy.outputs.commit!)).toMatch(/^Kubeline-Healthy: e2e \S+Z$/);
+
+    const r = await rollbackGitops(repo.url, { path: OVERLAY, to: 'last-good', ...wait });
+    succeeded(r);
+    expect(r.outputs).toMatchObject({ 'to-revision': healthy.outputs.commit, 'image-digest': good });
+    expect(await fileOnMain(repo.name, OVERLAY)).toContain(`digest: ${good}`);
+    expect(image(await readDeployment(ns.name, 'web'))).toBe(`${NAME}@${good}`);
+    // the rollback, seen healthy, is recorded too; the branch carries no commit for either record
+    expect(await note(r.outputs.revision!)).toMatch(/^Kubeline-Healthy: e2e \S+Z$/);
+    expect(await git(['--git-dir', bare, 'rev-list', '--count', 'main'])).toBe('5');
+  });
+
   test('pods that never become ready: reported failed with the cause and diagnostics', async () => {
     const repo = await fluxScene(ns.name, files({ 'kubeline.dev/fail-as': 'crashloop' }));
     const r = await promote(

@@ -11,6 +11,7 @@ import {
   awaitCluster,
   commitAuthor,
   connectReader,
+  noteHealthy,
   type Reader,
   type PromotionResult,
   type ValueChange,
@@ -104,13 +105,14 @@ async function deliver(
   const checkout = await Checkout.init(path.join(ctx.workDir(), 'repo'), p.remote, env, secrets);
   const head = inputs.mode === 'pull-request' ? headBranch(inputs, contract) : undefined;
   const gitStarted = Date.now();
+  const author = commitAuthor(inputs);
   const result = await promote(checkout, {
     contract,
     paths: inputs.path,
     placement: p.placement,
     branch: inputs.branch,
     ...(head ? { headBranch: head } : {}),
-    author: commitAuthor(inputs),
+    author,
     message: (changes) => commitMessage(inputs, contract, changes),
     attempts: inputs['push-attempts'] ?? 5,
   });
@@ -145,4 +147,10 @@ async function deliver(
     throw waited.failure;
   }
   ctx.output('status', waited.rollouts.length ? 'healthy' : 'applied');
+  if (waited.rollouts.length)
+    await noteHealthy(
+      checkout,
+      { commit: result.commit, ...(inputs.environment ? { environment: inputs.environment } : {}), author },
+      ctx.log,
+    );
 }

@@ -8,7 +8,7 @@ export const action = {
       "required": true
     },
     "to": {
-      "description": "`previous` (the revision deployed before the current one), a revision number, or `last-good` (the newest revision helm-deploy recorded as ready, other than the current one). With `kind: gitops`: `previous`, or an image digest (`sha256:…`) that an earlier promotion of `path` wrote. A revision or digest that does not exist is an error and nothing is changed.",
+      "description": "`previous` (the revision deployed before the current one), a revision number, or `last-good` (the newest revision helm-deploy recorded as ready, other than the current one). With `kind: gitops`: `previous`, `last-good` (the newest promotion of `path` recorded healthy with another image than the current one), or an image digest (`sha256:…`) that an earlier promotion of `path` wrote. A revision or digest that does not exist is an error and nothing is changed.",
       "required": false,
       "default": "previous"
     },

@@ -14,6 +14,8 @@ import {
   placementOf,
   previousPromotion,
   promote,
+  noteHealthy,
+  type RollbackTarget,
 } from '@kubeline/gitops';
 import { DIGEST } from '@kubeline/image/reference';
 import { renderDiagnostics } from '@kubeline/kube';
@@ -25,12 +27,17 @@ type Ctx = ActionContext<OutputName>;
 function checkInputs(inputs: Inputs): void {
   if (!inputs.repository) throw new InputError('repository', '', 'kind: gitops needs the config repository');
   if (inputs.path.length === 0) throw new InputError('path', '', 'kind: gitops needs the file(s) to edit');
-  if (inputs.to !== 'previous' && !DIGEST.test(inputs.to))
+  if (inputs.to !== 'previous' && inputs.to !== 'last-good' && !DIGEST.test(inputs.to))
     throw new InputError(
       'to',
       inputs.to,
-      'kind: gitops rolls back to previous, or to an image digest (sha256:<64 hex>) an earlier promotion wrote',
+      'kind: gitops rolls back to previous, last-good, or an image digest (sha256:<64 hex>) an earlier promotion wrote',
     );
+}
+
+function targetOf(to: string): RollbackTarget {
+  if (to === 'previous' || to === 'last-good') return { kind: to };
+  return { kind: 'digest', digest: to };
 }
 
 export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number): Promise<void> {
@@ -52,18 +59,21 @@ export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number):
     const tip = await checkout.fetch(inputs.branch);
     if (!tip) throw new KubelineError(`branch ${inputs.branch} does not exist in ${remote.url}`);
     const env = inputs.environment || undefined;
-    const wanted = inputs.to === 'previous' ? undefined : inputs.to;
-    const { current, previous } = await previousPromotion(checkout, tip, inputs.path, env, wanted);
-    const before = (await checkout.log(tip, inputs.path, 500)).find((c) =>
-      c.message.includes(`Kubeline-Image: ${previous.name}@${previous.digest}`),
+    const { current, target, previous } = await previousPromotion(
+      checkout,
+      tip,
+      inputs.path,
+      env,
+      targetOf(inputs.to),
     );
     ctx.log.info(`rolling ${inputs.release} back from ${current.digest} to ${previous.digest}`);
+    const author = commitAuthor(inputs);
     const result = await promote(checkout, {
       contract: previous,
       paths: inputs.path,
       placement,
       branch: inputs.branch,
-      author: commitAuthor(inputs),
+      author,
       message: (changes) =>
         [
           `Roll back ${inputs.release} to ${previous.digest.slice(0, 19)}${env ? ` in ${env}` : ''}`,
@@ -80,7 +90,7 @@ export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number):
       attempts: 5,
     });
     ctx.output('from-revision', current.sha);
-    ctx.output('to-revision', before?.sha ?? '');
+    ctx.output('to-revision', target.sha);
     ctx.output('revision', result.commit);
     ctx.output('image-digest', previous.digest);
     ctx.summary
@@ -108,6 +118,12 @@ export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number):
     }
     ctx.summary.text(`Applied and rolled out in ${formatDuration(Date.now() - started)}.`);
     ctx.output('status', 'deployed');
+    if (waited.rollouts.length)
+      await noteHealthy(
+        checkout,
+        { commit: result.commit, ...(env ? { environment: env } : {}), author },
+        ctx.log,
+      );
   } finally {
     reader?.cleanup();
   }

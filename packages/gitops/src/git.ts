@@ -117,15 +117,9 @@ export class Checkout {
   /** Commits the named files; the message goes through stdin, never argv. */
   async commit(files: string[], message: string, author: Author): Promise<string> {
     await this.git(['add', '--', ...files], LOCAL_MS);
-    const env = {
-      GIT_AUTHOR_NAME: author.name,
-      GIT_AUTHOR_EMAIL: author.email,
-      GIT_COMMITTER_NAME: author.name,
-      GIT_COMMITTER_EMAIL: author.email,
-    };
     await exec('git', ['commit', '--quiet', '--no-verify', '--file=-'], {
       cwd: this.dir,
-      env: { ...this.env, ...env },
+      env: { ...this.env, ...authorEnv(author) },
       input: message,
       timeoutMs: LOCAL_MS,
       silent: true,
@@ -138,14 +132,12 @@ export class Checkout {
    * caller starts over from the new tip.
    */
   async push(sha: string, branch: string): Promise<PushOutcome> {
+    return this.pushRefspec(`${sha}:refs/heads/${branch}`);
+  }
+
+  private async pushRefspec(refspec: string): Promise<PushOutcome> {
     // A push that failed in transit changed nothing (a ref update is atomic): safe to send again.
-    const r = await this.network([
-      'push',
-      '--porcelain',
-      '--no-verify',
-      'origin',
-      `${sha}:refs/heads/${branch}`,
-    ]);
+    const r = await this.network(['push', '--porcelain', '--no-verify', 'origin', refspec]);
     if (r.code === 0) return { ok: true };
     const line = r.stdout.split('\n').find((l) => l.startsWith('!')) ?? '';
     const reason = /\(([^)]*)\)\s*$/.exec(line)?.[1] ?? gitReason(r.stderr);
@@ -157,20 +149,55 @@ export class Checkout {
     return { ok: false, retry, reason };
   }
 
-  /** Commit shas and messages touching `paths`, newest first, as far as the fetched history goes. */
-  async log(ref: string, paths: string[], max: number): Promise<Array<{ sha: string; message: string }>> {
-    const r = await this.git(
-      ['log', `--max-count=${max}`, '--format=%H%x1f%B%x1e', ref, '--', ...paths],
-      LOCAL_MS,
-    );
+  /**
+   * Commit shas and messages touching `paths`, newest first, as far as the fetched history goes;
+   * with `notes`, each commit's note in that notes ref too.
+   */
+  async log(
+    ref: string,
+    paths: string[],
+    max: number,
+    notes?: string,
+  ): Promise<Array<{ sha: string; message: string; note: string }>> {
+    const format = notes ? ['--notes=' + notes, '--format=%H%x1f%B%x1f%N%x1e'] : ['--format=%H%x1f%B%x1e'];
+    const r = await this.git(['log', `--max-count=${max}`, ...format, ref, '--', ...paths], LOCAL_MS);
     return r.stdout
       .split('\x1e')
       .map((entry) => entry.trim())
       .filter(Boolean)
       .map((entry) => {
-        const [sha = '', message = ''] = entry.split('\x1f');
-        return { sha, message };
+        const [sha = '', message = '', note = ''] = entry.split('\x1f');
+        return { sha, message, note };
       });
+  }
+
+  /**
+   * The remote's notes ref, fetched over the local one (a ref nobody wrote yet leaves none);
+   * false when the remote has no such ref.
+   */
+  async fetchNotes(ref: string): Promise<boolean> {
+    const r = await this.network(['fetch', '--quiet', '--no-tags', 'origin', `+${ref}:${ref}`]);
+    if (r.code === 0) return true;
+    if (!/couldn't find remote ref/i.test(r.stderr))
+      throw new UserError(`git fetch of ${ref} from ${this.remote.url} failed: ${gitReason(r.stderr)}`);
+    await this.git(['update-ref', '-d', ref], LOCAL_MS, true);
+    return false;
+  }
+
+  /** Appends a line to `sha`'s note in `ref` (a commit of the notes ref, by `author`). */
+  async appendNote(ref: string, sha: string, line: string, author: Author): Promise<void> {
+    await exec('git', ['notes', `--ref=${ref}`, 'append', '--file=-', sha], {
+      cwd: this.dir,
+      env: { ...this.env, ...authorEnv(author) },
+      input: `${line}\n`,
+      timeoutMs: LOCAL_MS,
+      silent: true,
+    });
+  }
+
+  /** Pushes a local ref to the same name on the remote, never forcing. */
+  async pushRef(ref: string): Promise<PushOutcome> {
+    return this.pushRefspec(`${ref}:${ref}`);
   }
 
   /** Is `ancestor` in the history of `descendant`? Both must have been fetched deep enough. */
@@ -178,6 +205,15 @@ export class Checkout {
     const r = await this.git(['merge-base', '--is-ancestor', ancestor, descendant], LOCAL_MS, true);
     return r.code === 0;
   }
+}
+
+function authorEnv(author: Author): NodeJS.ProcessEnv {
+  return {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+  };
 }
 
 /**

@@ -15,8 +15,10 @@ import {
   Checkout,
   gitEnvironment,
   parseRepository,
+  HEALTH_NOTES,
   previousPromotion,
   promote,
+  recordHealthy,
   type Promotion,
 } from '../src/index.js';
 
@@ -219,15 +221,96 @@ describe('promote', () => {
     const co = await checkout(url);
     const tip = (await co.fetch('main'))!;
     const files = ['overlays/production/kustomization.yaml'];
-    const back = await previousPromotion(co, tip, files, undefined, contract('a').digest);
+    const back = await previousPromotion(co, tip, files, undefined, {
+      kind: 'digest',
+      digest: contract('a').digest,
+    });
     expect(back.current.digest).toBe(contract('c').digest);
     expect(back.previous).toMatchObject({ name: contract('a').name, digest: contract('a').digest });
-    await expect(previousPromotion(co, tip, files, undefined, contract('c').digest)).rejects.toThrow(
+    await expect(
+      previousPromotion(co, tip, files, undefined, { kind: 'digest', digest: contract('c').digest }),
+    ).rejects.toThrow(
       `the image in overlays/production/kustomization.yaml is already ${contract('c').digest}: nothing to roll back`,
     );
-    await expect(previousPromotion(co, tip, files, undefined, contract('d').digest)).rejects.toThrow(
+    await expect(
+      previousPromotion(co, tip, files, undefined, { kind: 'digest', digest: contract('d').digest }),
+    ).rejects.toThrow(
       `no promotion in the last 500 commits that touch overlays/production/kustomization.yaml wrote ${contract('d').digest}: nothing was changed`,
     );
+  });
+});
+
+describe('the health record and last-good', () => {
+  const FILES = ['overlays/production/kustomization.yaml'];
+  const author = { name: 'kubeline', email: 'kubeline@localhost' };
+  /** Promotes each image in turn (in `environment`, when given); returns the commits. */
+  async function promoteAll(url: string, hexes: string[], environment?: string): Promise<string[]> {
+    const commits: string[] = [];
+    for (const h of hexes) {
+      const c = contract(h);
+      const env = environment ? `Kubeline-Environment: ${environment}\n` : '';
+      const message = () => `Promote web\n\nKubeline-Image: ${c.name}@${c.digest}\n${env}`;
+      commits.push((await promote(await checkout(url), promotion(c, { message }))).commit);
+    }
+    return commits;
+  }
+  const lastGood = async (url: string, environment?: string) => {
+    const co = await checkout(url);
+    const tip = (await co.fetch('main'))!;
+    return previousPromotion(co, tip, FILES, environment, { kind: 'last-good' });
+  };
+  test('skips the unrecorded promotions since the one recorded healthy', async () => {
+    const url = createRepo({ 'overlays/production/kustomization.yaml': KUSTOMIZATION });
+    const [a] = await promoteAll(url, ['a']);
+    await recordHealthy(await checkout(url), { commit: a!, author });
+    await promoteAll(url, ['b', 'c']);
+    const back = await lastGood(url);
+    expect(back.current.digest).toBe(contract('c').digest);
+    expect(back.target.sha).toBe(a);
+    expect(back.previous.digest).toBe(contract('a').digest);
+    // previous would have been b
+    const co = await checkout(url);
+    const prev = await previousPromotion(co, (await co.fetch('main'))!, FILES);
+    expect(prev.previous.digest).toBe(contract('b').digest);
+  });
+
+  test('the current image recorded healthy does not count; nothing recorded is one line', async () => {
+    const url = createRepo({ 'overlays/production/kustomization.yaml': KUSTOMIZATION });
+    const [, b] = await promoteAll(url, ['a', 'b']);
+    await expect(lastGood(url)).rejects.toThrow(
+      `no earlier promotion of ${FILES[0]} with another image than ${contract('b').digest} was recorded healthy in refs/notes/kubeline (gitops-promote records one when wait-for sees it roll out): nothing was changed`,
+    );
+    await recordHealthy(await checkout(url), { commit: b!, author });
+    await expect(lastGood(url)).rejects.toThrow(/^no earlier promotion of /);
+  });
+
+  test('only a record for the environment asked for counts', async () => {
+    const url = createRepo({ 'overlays/production/kustomization.yaml': KUSTOMIZATION });
+    const [a, b] = await promoteAll(url, ['a', 'b', 'c'], 'production');
+    await recordHealthy(await checkout(url), { commit: a!, environment: 'production', author });
+    await recordHealthy(await checkout(url), { commit: b!, environment: 'staging', author });
+    expect((await lastGood(url, 'production')).target.sha).toBe(a);
+    expect((await lastGood(url)).target.sha).toBe(b);
+  });
+
+  test('a record pushed meanwhile by another run is kept: the note is made again on it', async () => {
+    const url = createRepo({ 'overlays/production/kustomization.yaml': KUSTOMIZATION });
+    const [a, b] = await promoteAll(url, ['a', 'b']);
+    const slow = await checkout(url);
+    // the other run's record lands between this run's fetch of the notes and its push
+    const push = slow.pushRef.bind(slow);
+    let raced = 0;
+    slow.pushRef = async (ref: string) => {
+      if (raced++ === 0) await recordHealthy(await checkout(url), { commit: a!, author });
+      return push(ref);
+    };
+    await recordHealthy(slow, { commit: b!, author });
+    expect(raced).toBe(2);
+    const bare = path.join(root, new URL(url).pathname);
+    expect(git(bare, 'notes', `--ref=${HEALTH_NOTES}`, 'show', a!)).toMatch(/^Kubeline-Healthy: - \S+Z$/);
+    expect(git(bare, 'notes', `--ref=${HEALTH_NOTES}`, 'show', b!)).toMatch(/^Kubeline-Healthy: - \S+Z$/);
+    // the branch the controller follows did not move
+    expect(git(bare, 'rev-parse', 'main')).toBe(b);
   });
 });
 

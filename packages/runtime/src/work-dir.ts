@@ -25,7 +25,7 @@ export function createWorkDir(action: string, base = runnerTemp()): string {
 
 /** Linux keeps a socket's path in 108 bytes, its NUL included. */
 const MAX_SOCKET_PATH_BYTES = 107;
-/** Room a socket dir leaves for the socket's own name (and its separator). */
+/** Room a socket dir leaves for the socket's own name, after its separator. */
 export const SOCKET_NAME_BYTES = 32;
 
 export function leavesRoomForSocket(dir: string): boolean {
