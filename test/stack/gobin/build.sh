@@ -181,7 +181,9 @@ build_one() {
   # go's own scratch dir goes under ours too, so an interrupted build leaves nothing behind
   local gotmp; gotmp=$(mktemp -d "$cache_root/.gotmp-$name.XXXXXX")
   cleanup_paths+=("$gotmp")
-  local -a env=(CGO_ENABLED="$cgo" GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOEXPERIMENT="$goexp" GOTMPDIR="$gotmp")
+  # GOGC=400: the compiler and linker spend less time collecting garbage (a cold buildctl build:
+  # ~4% less CPU; kube-apiserver's link, the largest, peaks at 1.9 GB, next to 24 GB here)
+  local -a env=(CGO_ENABLED="$cgo" GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOEXPERIMENT="$goexp" GOTMPDIR="$gotmp" GOGC="${GOGC:-400}")
   local -a flags=(-p 2 -trimpath -ldflags "-s -w${ldflags:+ $ldflags}")
   if [[ -n $tags ]]; then flags+=(-tags "$tags"); fi
   local start=$SECONDS
