@@ -1,7 +1,7 @@
 // The action's end of helm's post-renderer (render-relay.ts is helm's end): a unix socket, 0600 in the
-// run's private socket dir (the runtime's, removed by the post step too), one per helm run. Each rendering helm sends is post-rendered here (annotated,
-// listed, checked against the pinned digest); refused manifests are answered at once, the others when
-// the gate is open. A run started before the lock (ahead.ts) is held until the action says go; the
+// run's private socket dir (the runtime's, removed by the post step too), one per helm run. Each
+// rendering helm sends is post-rendered here (annotated, listed, checked against the pinned digest);
+// refused manifests are answered at once, the others when the gate is open. A run started before the lock (ahead.ts) is held until the action says go; the
 // others are open from the start. Closing turns every waiting post-renderer away: helm then applies
 // nothing.
 import fs from 'node:fs';

@@ -91,11 +91,7 @@ export class SourceEdit {
     const empty = at === node.range![1];
     const gap = empty && !/\s/.test(this.text[at - 1] ?? '') ? ' ' : '';
     const beforeComment = empty && this.text[at] === '#' ? ' ' : '';
-    this.splice(
-      node.range![0],
-      node.range![1],
-      gap + (block ? rendered + this.nl : rendered) + beforeComment,
-    );
+    this.splice(at, node.range![1], gap + (block ? rendered + this.nl : rendered) + beforeComment);
     node.value = value;
     if (block) node.type = Scalar.PLAIN;
   }
