@@ -12,7 +12,7 @@ import {
   gitEnvironment,
   parseReconciler,
   placementOf,
-  previousPromotion,
+  findRollbackTarget,
   promote,
   noteHealthy,
   type RollbackTarget,
@@ -59,7 +59,7 @@ export async function rollbackGitops(ctx: Ctx, inputs: Inputs, started: number):
     const tip = await checkout.fetch(inputs.branch);
     if (!tip) throw new KubelineError(`branch ${inputs.branch} does not exist in ${remote.url}`);
     const env = inputs.environment || undefined;
-    const { current, target, previous } = await previousPromotion(
+    const { current, target, previous } = await findRollbackTarget(
       checkout,
       tip,
       inputs.path,

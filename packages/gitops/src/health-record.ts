@@ -23,14 +23,20 @@ export function wasHealthy(note: string, environment?: string): boolean {
   return false;
 }
 
+export interface HealthRecord {
+  /** The promotion's (or rollback's) commit. */
+  commit: string;
+  environment?: string;
+  /** Who makes the notes ref's commit. */
+  author: Author;
+  attempts?: number;
+}
+
 /**
  * Appends the healthy line to `commit`'s note and pushes the notes ref without force; when another
  * run pushed its own note first, the note is made again on theirs.
  */
-export async function recordHealthy(
-  checkout: Checkout,
-  o: { commit: string; environment?: string; author: Author; attempts?: number },
-): Promise<void> {
+export async function recordHealthy(checkout: Checkout, o: HealthRecord): Promise<void> {
   const attempts = o.attempts ?? 5;
   let reason = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -49,7 +55,7 @@ export async function recordHealthy(
 /** recordHealthy, logged; a failure to record is a warning, never the promotion's failure. */
 export async function noteHealthy(
   checkout: Checkout,
-  o: Parameters<typeof recordHealthy>[1],
+  o: HealthRecord,
   log: Pick<Logger, 'info' | 'warning'>,
 ): Promise<void> {
   try {

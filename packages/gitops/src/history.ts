@@ -38,7 +38,7 @@ export function promotionsIn(log: Array<{ sha: string; message: string; note?: s
  * The image to restore for these files (in this environment, when given), and the promotion that
  * wrote it: see RollbackTarget.
  */
-export async function previousPromotion(
+export async function findRollbackTarget(
   checkout: Checkout,
   tip: string,
   paths: string[],

@@ -41,7 +41,7 @@ export {
 } from './pull-request.js';
 export { gitHubPullRequests, parseGitHubRepository, type GitHubPullRequestsOptions } from './github-pr.js';
 export { gitLabMergeRequests, gitLabProjectId, type GitLabMergeRequestsOptions } from './gitlab-mr.js';
-export { previousPromotion, promotionsIn, type Promoted, type RollbackTarget } from './history.js';
+export { findRollbackTarget, promotionsIn, type Promoted, type RollbackTarget } from './history.js';
 export { HEALTH_NOTES, noteHealthy, recordHealthy } from './health-record.js';
 export {
   editFile,

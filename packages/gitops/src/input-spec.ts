@@ -5,6 +5,10 @@
 import { input } from '@kubeline/runtime';
 import { FILE_KINDS } from './placement.js';
 
+/** A Flux ImagePolicy as `<namespace>:<name>`: the input's form and a $imagepolicy marker's. */
+export const IMAGE_POLICY =
+  /^(?=[^:]{1,63}:)[a-z0-9]([-a-z0-9]*[a-z0-9])?:(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
 /** What the files to edit are: one of the editors, or `auto` (each file by its name and content). */
 export const fileKind = () => input.enum(['auto', ...FILE_KINDS] as const);
 
@@ -22,7 +26,7 @@ export const gitWriteInputs = {
   'values-path': input.string(),
   'image-name': input.string(),
   'image-policy': input.string({
-    pattern: /^(?=[^:]{1,63}:)[a-z0-9]([-a-z0-9]*[a-z0-9])?:(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    pattern: IMAGE_POLICY,
     allowed: 'a Flux ImagePolicy as <namespace>:<name>, e.g. flux-system:web',
   }),
   container: input.string({

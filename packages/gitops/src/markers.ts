@@ -5,6 +5,7 @@
 import { isPair, isSeq, visit, type Node, type Scalar } from 'yaml';
 import { UserError } from '@kubeline/runtime';
 import { imagePart, type ImageContract, type ImagePart } from '@kubeline/image';
+import { IMAGE_POLICY } from './input-spec.js';
 import { scalarText, type SourceEdit } from './yaml-source.js';
 import type { Placement, ValueChange } from './placement.js';
 
@@ -15,7 +16,6 @@ const SUFFIX_PARTS: Record<string, ImagePart> = {
   tag: 'tag',
   digest: 'digest',
 };
-const POLICY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-a-z0-9.]*[a-z0-9])?)(?::([^:]*))?$/;
 const EXPECTED = `# {"$imagepolicy": "<namespace>:<name>"}, optionally ending in :name, :tag or :digest`;
 
 interface Marker {
@@ -49,16 +49,17 @@ function markerAfter(edit: SourceEdit, node: Scalar): Omit<Marker, 'node' | 'whe
   if (comment === undefined || !comment.includes('$imagepolicy')) return undefined;
   const line = edit.text.slice(0, end).split('\n').length;
   const setter = parseSetter(comment.trim());
-  const m = setter === undefined ? null : POLICY.exec(setter);
-  if (!m)
+  const [namespace, name, suffix = '', ...more] = setter?.split(':') ?? [];
+  const policy = `${namespace}:${name}`;
+  if (name === undefined || more.length > 0 || !IMAGE_POLICY.test(policy))
     throw new UserError(`${edit.file}: line ${line}: malformed $imagepolicy marker: expected ${EXPECTED}`);
-  const suffix = m[5] ?? '';
-  const part = SUFFIX_PARTS[suffix];
+  // own keys only: a marker ending in :constructor must not find Object's
+  const part = Object.hasOwn(SUFFIX_PARTS, suffix) ? SUFFIX_PARTS[suffix] : undefined;
   if (!part)
     throw new UserError(
       `${edit.file}: line ${line}: $imagepolicy marker ${setter} ends in an unknown suffix ":${suffix}"; allowed: :name, :tag, :digest or none`,
     );
-  return { line, policy: `${m[1]}:${m[3]}`, part };
+  return { line, policy, part };
 }
 
 /** The setter's value, when the comment is exactly a JSON object holding a string $imagepolicy. */

@@ -95,6 +95,10 @@ describe('markers', () => {
     expect(failure(() => editFile(suffix, 'v.yaml', markers(), contract()))).toBe(
       'UserError: v.yaml: line 2: $imagepolicy marker flux-system:web:version ends in an unknown suffix ":version"; allowed: :name, :tag, :digest or none',
     );
+    const proto = 'image:\n  tag: v1 # {"$imagepolicy": "flux-system:web:constructor"}\n';
+    expect(failure(() => editFile(proto, 'v.yaml', markers(), contract()))).toMatch(
+      /^UserError: v\.yaml: line 2: .* unknown suffix ":constructor"/,
+    );
     for (const bad of ['{"$imagepolicy": flux-system:web}', '{"$imagepolicy": 3}', '{"$imagepolicy": "web"}'])
       expect(failure(() => editFile(`a: 1\nimage: x # ${bad}\n`, 'v.yaml', markers(), contract()))).toBe(
         'UserError: v.yaml: line 2: malformed $imagepolicy marker: expected # {"$imagepolicy": "<namespace>:<name>"}, optionally ending in :name, :tag or :digest',

@@ -16,7 +16,7 @@ import {
   gitEnvironment,
   parseRepository,
   HEALTH_NOTES,
-  previousPromotion,
+  findRollbackTarget,
   promote,
   recordHealthy,
   type Promotion,
@@ -208,7 +208,7 @@ describe('promote', () => {
     for (const h of ['a', 'b']) await promote(await checkout(url), promotion(contract(h)));
     const co = await checkout(url);
     const tip = (await co.fetch('main'))!;
-    const { current, previous } = await previousPromotion(co, tip, [
+    const { current, previous } = await findRollbackTarget(co, tip, [
       'overlays/production/kustomization.yaml',
     ]);
     expect(current.digest).toBe(contract('b').digest);
@@ -221,19 +221,19 @@ describe('promote', () => {
     const co = await checkout(url);
     const tip = (await co.fetch('main'))!;
     const files = ['overlays/production/kustomization.yaml'];
-    const back = await previousPromotion(co, tip, files, undefined, {
+    const back = await findRollbackTarget(co, tip, files, undefined, {
       kind: 'digest',
       digest: contract('a').digest,
     });
     expect(back.current.digest).toBe(contract('c').digest);
     expect(back.previous).toMatchObject({ name: contract('a').name, digest: contract('a').digest });
     await expect(
-      previousPromotion(co, tip, files, undefined, { kind: 'digest', digest: contract('c').digest }),
+      findRollbackTarget(co, tip, files, undefined, { kind: 'digest', digest: contract('c').digest }),
     ).rejects.toThrow(
       `the image in overlays/production/kustomization.yaml is already ${contract('c').digest}: nothing to roll back`,
     );
     await expect(
-      previousPromotion(co, tip, files, undefined, { kind: 'digest', digest: contract('d').digest }),
+      findRollbackTarget(co, tip, files, undefined, { kind: 'digest', digest: contract('d').digest }),
     ).rejects.toThrow(
       `no promotion in the last 500 commits that touch overlays/production/kustomization.yaml wrote ${contract('d').digest}: nothing was changed`,
     );
@@ -257,7 +257,7 @@ describe('the health record and last-good', () => {
   const lastGood = async (url: string, environment?: string) => {
     const co = await checkout(url);
     const tip = (await co.fetch('main'))!;
-    return previousPromotion(co, tip, FILES, environment, { kind: 'last-good' });
+    return findRollbackTarget(co, tip, FILES, environment, { kind: 'last-good' });
   };
   test('skips the unrecorded promotions since the one recorded healthy', async () => {
     const url = createRepo({ 'overlays/production/kustomization.yaml': KUSTOMIZATION });
@@ -270,7 +270,7 @@ describe('the health record and last-good', () => {
     expect(back.previous.digest).toBe(contract('a').digest);
     // previous would have been b
     const co = await checkout(url);
-    const prev = await previousPromotion(co, (await co.fetch('main'))!, FILES);
+    const prev = await findRollbackTarget(co, (await co.fetch('main'))!, FILES);
     expect(prev.previous.digest).toBe(contract('b').digest);
   });
 
